@@ -1,0 +1,44 @@
+#pragma once
+// The CLI's side of the control protocol: one blocking connection, requests in turn.
+#include "common/paths.hpp"
+#include "common/protocol.hpp"
+#include "common/result.hpp"
+#include "common/unique_fd.hpp"
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace rein::cli {
+
+class Client {
+  public:
+    /// Connects to a running daemon; error code "no_daemon" when none answers.
+    static Result<Client> connect(const Paths& paths);
+
+    /// Sends `{"id","cmd",...params}` and waits for its reply: the result, or the daemon's
+    /// error (code and message as sent).
+    Result<nlohmann::json> call(const std::string& cmd,
+                                nlohmann::json params = nlohmann::json::object());
+
+    /// Sends a streaming request; calls `on_event` for each event line until it returns false,
+    /// the daemon closes, or a final reply arrives (returned).
+    Result<nlohmann::json> stream(const std::string& cmd, nlohmann::json params,
+                                  const std::function<bool(const nlohmann::json&)>& on_event);
+
+    /// Waits (at most `timeout_ms`) until the daemon closes this connection; true when it did.
+    bool wait_closed(int timeout_ms = 10000);
+
+  private:
+    explicit Client(UniqueFd fd) : m_fd(std::move(fd)) {}
+    Result<nlohmann::json> read_message();
+
+    UniqueFd m_fd;
+    protocol::LineBuffer m_in;
+    long long m_next_id = 1;
+};
+
+/// Connects to the daemon of `paths`, starting `reind` first when none answers.
+Result<Client> connect_or_start(const Paths& paths);
+
+} // namespace rein::cli

@@ -1,0 +1,57 @@
+#pragma once
+// The CLI's command table: each subcommand's file declares its options on a CLI11 subcommand and
+// returns the function that runs it.
+#include "cli/client.hpp"
+#include "common/ecosystem.hpp"
+#include "common/paths.hpp"
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace rein::cli {
+
+/// Exit statuses of `rein` (the contract).
+inline constexpr int k_exit_ok = 0;
+inline constexpr int k_exit_failed = 1;
+inline constexpr int k_exit_usage = 2;
+
+/// What every command can use once the command line is parsed.
+struct Context {
+    Paths paths;
+    bool color = false;
+    /// Connects, starting the daemon if needed; prints the error and returns nullopt on failure.
+    std::optional<Client> connect();
+};
+
+using Runner = std::function<int(Context&)>;
+using Setup = Runner (*)(CLI::App& sub);
+
+struct CommandDef {
+    const char* name;
+    const char* help;
+    std::vector<std::string> aliases;
+    Setup setup;
+};
+
+/// Every subcommand, in help order (commands/table.cpp).
+const std::vector<CommandDef>& command_table();
+
+/// Prints "rein: <message>" on stderr and returns k_exit_failed.
+int report(const std::string& message);
+int report(const Error& error);
+
+/// The request fields for a selector argument: `{"names":[...]}` for an ecosystem file (its
+/// apps), else `{"selector": arg}`.
+Result<nlohmann::json> selector_params(const std::string& arg);
+
+/// The caller's environment as a map (the base environment of apps it starts).
+std::map<std::string, std::string> current_env();
+/// LoadOptions filled from this process: environment, working directory, usable cores.
+LoadOptions caller_load_options();
+
+/// Prints the process table (every instance) after a command changed something.
+int show_table(Context& ctx, Client& client);
+
+} // namespace rein::cli

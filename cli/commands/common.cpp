@@ -1,0 +1,68 @@
+// Helpers every command shares: errors, selectors, connecting, the table after a change.
+#include "cli/command.hpp"
+#include "cli/render/table.hpp"
+#include "common/ecosystem.hpp"
+
+#include "common/cores.hpp"
+
+#include <iostream>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace rein::cli {
+
+std::map<std::string, std::string> current_env() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; *e; ++e) {
+        std::string kv = *e;
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return env;
+}
+
+LoadOptions caller_load_options() {
+    LoadOptions opts;
+    opts.base_env = current_env();
+    char cwd[4096];
+    opts.caller_cwd = getcwd(cwd, sizeof cwd) ? cwd : "/";
+    opts.usable_cores = usable_cores();
+    return opts;
+}
+
+std::optional<Client> Context::connect() {
+    auto c = connect_or_start(paths);
+    if (!c) {
+        report(c.error());
+        return std::nullopt;
+    }
+    return std::move(*c);
+}
+
+int report(const std::string& message) {
+    std::cerr << "rein: " << message << "\n";
+    return k_exit_failed;
+}
+
+int report(const Error& error) {
+    return report(error.message);
+}
+
+Result<nlohmann::json> selector_params(const std::string& arg) {
+    if (!is_ecosystem_path(arg)) return nlohmann::json{{"selector", arg}};
+    auto apps = load_ecosystem(arg, caller_load_options());
+    if (!apps) return apps.error();
+    std::vector<std::string> names;
+    for (const auto& a : *apps) names.push_back(a.name);
+    return nlohmann::json{{"names", names}};
+}
+
+int show_table(Context& ctx, Client& client) {
+    auto list = client.call("list");
+    if (!list) return report(list.error());
+    std::cout << render::process_table(list->at("rows"), ctx.color);
+    return k_exit_ok;
+}
+
+} // namespace rein::cli

@@ -1,0 +1,40 @@
+// Commands about the daemon itself: ping and kill.
+#include "cli/command.hpp"
+
+#include <iostream>
+
+namespace rein::cli {
+
+// rein ping: starts the daemon if none answers (as `pm2 ping` does) and prints its version.
+Runner setup_ping(CLI::App&) {
+    return [](Context& ctx) {
+        auto client = ctx.connect();
+        if (!client) return k_exit_failed;
+        auto reply = client->call("ping");
+        if (!reply) return report(reply.error());
+        std::cout << "reind " << reply->value("version", "?") << " (pid " << reply->value("pid", 0)
+                  << ") pong\n";
+        return k_exit_ok;
+    };
+}
+
+// rein kill: stops every app gracefully, then returns once the daemon has exited (its
+// connection closes last thing), so a script can start a new one straight after.
+Runner setup_kill(CLI::App&) {
+    return [](Context& ctx) {
+        auto client = Client::connect(ctx.paths);
+        if (!client) {
+            if (client.error().code != "no_daemon") return report(client.error());
+            std::cerr << "rein: no daemon is running\n";
+            return k_exit_ok;
+        }
+        auto reply = client->call("kill");
+        if (!reply) return report(reply.error());
+        client->wait_closed();
+        std::cerr << "rein: daemon stopped (" << reply->value("stopped", 0)
+                  << " instance(s) stopped)\n";
+        return k_exit_ok;
+    };
+}
+
+} // namespace rein::cli

@@ -1,0 +1,13 @@
+#include "cli/commands/selector_command.hpp"
+
+namespace rein::cli {
+
+// rein reset <sel>: zero the restart counters.
+Runner setup_reset(CLI::App& sub) {
+    auto sel = std::make_shared<std::string>();
+    sub.add_option("selector", *sel, "all, an id, a name, a namespace or an ecosystem file")
+        ->required();
+    return [sel](Context& ctx) { return run_selector_command(ctx, "reset", *sel); };
+}
+
+} // namespace rein::cli

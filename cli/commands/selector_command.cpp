@@ -1,0 +1,17 @@
+#include "cli/commands/selector_command.hpp"
+
+namespace rein::cli {
+
+int run_selector_command(Context& ctx, const std::string& cmd, const std::string& selector,
+                         nlohmann::json extra) {
+    auto params = selector_params(selector);
+    if (!params) return report(params.error());
+    params->update(extra);
+    auto client = ctx.connect();
+    if (!client) return k_exit_failed;
+    auto reply = client->call(cmd, *params);
+    if (!reply) return report(reply.error());
+    return show_table(ctx, *client);
+}
+
+} // namespace rein::cli

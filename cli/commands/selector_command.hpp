@@ -1,0 +1,11 @@
+#pragma once
+// Commands of the form `rein <verb> <selector>` that change state and then show the table.
+#include "cli/command.hpp"
+
+namespace rein::cli {
+
+/// Sends `cmd` with the selector's fields plus `extra`, then prints the table.
+int run_selector_command(Context& ctx, const std::string& cmd, const std::string& selector,
+                         nlohmann::json extra = nlohmann::json::object());
+
+} // namespace rein::cli

@@ -1,0 +1,35 @@
+// The explicit table of subcommands (no static self-registration: greppable, never dropped).
+#include "cli/command.hpp"
+
+namespace rein::cli {
+
+Runner setup_start(CLI::App& sub);
+Runner setup_stop(CLI::App& sub);
+Runner setup_restart(CLI::App& sub);
+Runner setup_delete(CLI::App& sub);
+Runner setup_list(CLI::App& sub);
+Runner setup_jlist(CLI::App& sub);
+Runner setup_describe(CLI::App& sub);
+Runner setup_reset(CLI::App& sub);
+Runner setup_signal(CLI::App& sub);
+Runner setup_ping(CLI::App& sub);
+Runner setup_kill(CLI::App& sub);
+
+const std::vector<CommandDef>& command_table() {
+    static const std::vector<CommandDef> table = {
+        {"start", "start apps from an ecosystem file, or one script", {}, setup_start},
+        {"stop", "stop apps gracefully", {}, setup_stop},
+        {"restart", "stop and start apps again", {}, setup_restart},
+        {"delete", "stop apps and forget them", {"del"}, setup_delete},
+        {"list", "show the process table", {"ls", "l", "status"}, setup_list},
+        {"jlist", "print the process table as one JSON array", {}, setup_jlist},
+        {"describe", "show everything about apps", {"show"}, setup_describe},
+        {"reset", "zero the restart counters", {}, setup_reset},
+        {"signal", "send a signal to apps", {"sendSignal"}, setup_signal},
+        {"ping", "start the daemon if needed and print its version", {}, setup_ping},
+        {"kill", "stop every app and end the daemon", {}, setup_kill},
+    };
+    return table;
+}
+
+} // namespace rein::cli

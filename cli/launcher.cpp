@@ -1,0 +1,82 @@
+// Starts reind on demand: find the binary, serialise concurrent launches, wait until it serves.
+#include "cli/client.hpp"
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace rein::cli {
+
+namespace {
+
+bool executable(const std::string& p) {
+    return !p.empty() && access(p.c_str(), X_OK) == 0;
+}
+
+// reind next to this rein, else on PATH, else $REIND (the contract's order).
+std::string find_reind() {
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        std::string dir(self, std::size_t(n));
+        dir.erase(dir.rfind('/'));
+        if (executable(dir + "/reind")) return dir + "/reind";
+    }
+    if (const char* path = std::getenv("PATH")) {
+        std::string p = path;
+        std::size_t start = 0;
+        while (start <= p.size()) {
+            std::size_t end = p.find(':', start);
+            if (end == std::string::npos) end = p.size();
+            std::string cand = p.substr(start, end - start) + "/reind";
+            if (end > start && executable(cand)) return cand;
+            start = end + 1;
+        }
+    }
+    if (const char* env = std::getenv("REIND"); env && executable(env)) return env;
+    return {};
+}
+
+// Runs `reind` (which detaches and exits once its socket answers); returns its complaint.
+Status run_reind(const std::string& reind) {
+    pid_t pid = fork();
+    if (pid < 0) return make_error("failed", std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        execl(reind.c_str(), reind.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Ok{};
+    return make_error("failed", "could not start the daemon " + reind + " (see its message above)");
+}
+
+} // namespace
+
+Result<Client> connect_or_start(const Paths& paths) {
+    auto client = Client::connect(paths);
+    if (client || client.error().code != "no_daemon") return client;
+    if (auto s = ensure_home(paths); !s) return s.error();
+
+    // Concurrent CLIs: one launches, the others wait for it and then connect.
+    UniqueFd lock(open((paths.home + "/launch.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (lock) flock(lock.get(), LOCK_EX);
+    client = Client::connect(paths);
+    if (client || client.error().code != "no_daemon") return client;
+
+    std::string reind = find_reind();
+    if (reind.empty())
+        return make_error("failed", "cannot find reind (next to rein, on PATH, or in $REIND)");
+    auto started = run_reind(reind);
+    client = Client::connect(paths);
+    if (!client && !started) return started.error();
+    return client;
+}
+
+} // namespace rein::cli

@@ -1,0 +1,175 @@
+#include "cli/render/table.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+namespace rein::cli::render {
+
+namespace {
+
+constexpr const char* k_reset = "\033[0m";
+constexpr const char* k_bold = "\033[1m";
+constexpr const char* k_green = "\033[32m";
+constexpr const char* k_red = "\033[31m";
+constexpr const char* k_yellow = "\033[33m";
+constexpr const char* k_grey = "\033[90m";
+constexpr const char* k_cyan = "\033[36m";
+
+const char* status_color(const std::string& status) {
+    if (status == "online") return k_green;
+    if (status == "errored") return k_red;
+    if (status == "stopped") return k_grey;
+    return k_yellow; // launching, stopping, waiting_restart: in transition
+}
+
+// Display width of UTF-8 text: count code points, not bytes (names are mostly ASCII).
+std::size_t width(const std::string& s) {
+    return std::size_t(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string str(const nlohmann::json& v) {
+    if (v.is_null()) return "-";
+    if (v.is_string()) return v.get<std::string>();
+    return v.dump();
+}
+
+struct Cell {
+    std::string text;
+    const char* color = nullptr;
+};
+
+std::string line(const std::vector<std::size_t>& w, const char* l, const char* m, const char* r) {
+    std::string s = l;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        for (std::size_t k = 0; k < w[i] + 2; ++k) s += "─";
+        s += i + 1 < w.size() ? m : r;
+    }
+    return s + "\n";
+}
+
+} // namespace
+
+std::string format_bytes(std::uint64_t bytes) {
+    char buf[32];
+    if (bytes < 1024)
+        snprintf(buf, sizeof buf, "%llub", static_cast<unsigned long long>(bytes));
+    else if (bytes < 1024ull * 1024)
+        snprintf(buf, sizeof buf, "%.1fkb", double(bytes) / 1024);
+    else if (bytes < 1024ull * 1024 * 1024)
+        snprintf(buf, sizeof buf, "%.1fmb", double(bytes) / (1024.0 * 1024));
+    else
+        snprintf(buf, sizeof buf, "%.1fgb", double(bytes) / (1024.0 * 1024 * 1024));
+    return buf;
+}
+
+std::string format_uptime(std::int64_t ms) {
+    std::int64_t s = ms / 1000;
+    if (s < 60) return std::to_string(s) + "s";
+    if (s < 3600) return std::to_string(s / 60) + "m";
+    if (s < 86400) return std::to_string(s / 3600) + "h";
+    return std::to_string(s / 86400) + "D";
+}
+
+std::string process_table(const nlohmann::json& rows, bool color) {
+    const std::vector<std::string> head = {"id",     "name", "namespace", "mode", "pid",
+                                           "uptime", "↺",    "status",    "cpu",  "memory"};
+    std::vector<std::vector<Cell>> cells;
+    for (const auto& r : rows) {
+        std::string status = r.value("status", "");
+        bool up = !r["pid"].is_null();
+        char cpu[16];
+        snprintf(cpu, sizeof cpu, "%.1f%%", r.value("cpu", 0.0));
+        cells.push_back({
+            {str(r["id"])},
+            {r.value("name", ""), k_cyan},
+            {r.value("namespace", "")},
+            {r.value("exec_mode", "")},
+            {str(r["pid"])},
+            {up ? format_uptime(r.value("uptime_ms", 0LL)) : "0"},
+            {std::to_string(r.value("restarts", 0))},
+            {status, status_color(status)},
+            {up ? cpu : "0%"},
+            {up ? format_bytes(r.value("memory", 0ULL)) : "0b"},
+        });
+    }
+    std::vector<std::size_t> w(head.size());
+    for (std::size_t i = 0; i < head.size(); ++i) {
+        w[i] = width(head[i]);
+        for (const auto& row : cells) w[i] = std::max(w[i], width(row[i].text));
+    }
+    auto render_row = [&](const std::vector<Cell>& row, bool is_head) {
+        std::string s = "│";
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            s += " ";
+            const char* c = is_head ? k_bold : row[i].color;
+            if (color && c) s += c;
+            s += row[i].text;
+            if (color && c) s += k_reset;
+            s += std::string(w[i] - width(row[i].text) + 1, ' ');
+            s += "│";
+        }
+        return s + "\n";
+    };
+    std::string out = line(w, "┌", "┬", "┐");
+    std::vector<Cell> head_cells;
+    for (const auto& h : head) head_cells.push_back({h});
+    out += render_row(head_cells, true);
+    out += line(w, "├", "┼", "┤");
+    for (const auto& row : cells) out += render_row(row, false);
+    out += line(w, "└", "┴", "┘");
+    return out;
+}
+
+std::string describe_blocks(const nlohmann::json& rows, bool color) {
+    std::string out;
+    for (const auto& r : rows) {
+        std::vector<std::pair<std::string, std::string>> kv;
+        std::string status = r.value("status", "");
+        kv.emplace_back("status",
+                        color ? std::string(status_color(status)) + status + k_reset : status);
+        for (const char* key : {"name", "namespace", "id", "instance", "exec_mode", "pid",
+                                "restarts", "unstable_restarts", "exit_code", "signal"})
+            kv.emplace_back(key, str(r[key]));
+        kv.emplace_back("uptime",
+                        r["pid"].is_null() ? "0" : format_uptime(r.value("uptime_ms", 0LL)));
+        char cpu[16];
+        snprintf(cpu, sizeof cpu, "%.1f%%", r.value("cpu", 0.0));
+        kv.emplace_back("cpu", cpu);
+        kv.emplace_back("memory", format_bytes(r.value("memory", 0ULL)));
+        kv.emplace_back("created at", str(r["created_at"]));
+        const auto& spec = r.contains("spec") ? r["spec"] : nlohmann::json::object();
+        kv.emplace_back("script", str(r["script"]));
+        std::string args;
+        for (const auto& a : r["args"]) args += (args.empty() ? "" : " ") + str(a);
+        kv.emplace_back("args", args.empty() ? "-" : args);
+        kv.emplace_back("interpreter",
+                        spec.value("interpreter", "") == "" ? "none" : str(spec["interpreter"]));
+        kv.emplace_back("cwd", str(r["cwd"]));
+        kv.emplace_back("out log", str(r["out_file"]));
+        kv.emplace_back("error log", str(r["error_file"]));
+        if (r.contains("log_file") && r.value("log_file", "") != "")
+            kv.emplace_back("combined log", str(r["log_file"]));
+        for (const char* key : {"autorestart", "max_restarts", "min_uptime", "restart_delay",
+                                "exp_backoff_restart_delay", "kill_signal", "kill_timeout",
+                                "instance_var", "source_file"})
+            if (spec.contains(key)) kv.emplace_back(key, str(spec[key]));
+        if (spec.contains("env") && !spec["env"].empty()) {
+            std::string env;
+            for (const auto& [k, v] : spec["env"].items())
+                env += (env.empty() ? "" : " ") + k + "=" + str(v);
+            kv.emplace_back("env", env);
+        }
+        std::size_t kw = 0;
+        for (const auto& [k, v] : kv) kw = std::max(kw, k.size());
+        std::string title = "Describing " + r.value("name", "") + " [" + str(r["id"]) + "]";
+        out += (color ? std::string(k_bold) + title + k_reset : title) + "\n";
+        for (const auto& [k, v] : kv)
+            out += "  " + k + std::string(kw - k.size() + 2, ' ') + v + "\n";
+        out += "\n";
+    }
+    return out;
+}
+
+} // namespace rein::cli::render

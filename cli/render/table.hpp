@@ -1,0 +1,18 @@
+#pragma once
+// Pure formatting of daemon replies for people: the process table and describe blocks.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace rein::cli::render {
+
+/// "0b", "512kb", "12.3mb", "1.2gb" (PM2's units, so the table reads the same).
+std::string format_bytes(std::uint64_t bytes);
+/// "0s", "42s", "5m", "3h", "2D" (PM2's uptime column).
+std::string format_uptime(std::int64_t ms);
+/// The process table for `list` rows, box-drawn; ANSI colours only when `color`.
+std::string process_table(const nlohmann::json& rows, bool color);
+/// One block per instance for `describe` rows.
+std::string describe_blocks(const nlohmann::json& rows, bool color);
+
+} // namespace rein::cli::render

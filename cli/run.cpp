@@ -1,0 +1,49 @@
+#include "cli/run.hpp"
+
+#include "cli/command.hpp"
+
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+namespace rein::cli {
+
+int run(int argc, char** argv) {
+    CLI::App app{"rein: a process manager for programs in any language (PM2's workflow)", "rein"};
+    app.require_subcommand(1);
+    app.set_version_flag("-v,--version", std::string("rein ") + REIN_VERSION);
+    bool no_color = false;
+    app.add_flag("--no-color", no_color, "no colours even on a terminal");
+
+    // Each subcommand fills its Runner when parsed; only the chosen one runs.
+    std::vector<std::pair<CLI::App*, Runner>> runners;
+    for (const auto& def : command_table()) {
+        CLI::App* sub = app.add_subcommand(def.name, def.help);
+        for (const auto& alias : def.aliases) sub->alias(alias);
+        runners.emplace_back(sub, def.setup(*sub));
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "rein: " << e.what() << " (see rein --help)\n";
+        return k_exit_usage;
+    }
+
+    Context ctx;
+    auto paths = resolve_paths();
+    if (!paths) return report(paths.error());
+    ctx.paths = *paths;
+    ctx.color = !no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDOUT_FILENO);
+    for (auto& [sub, runner] : runners)
+        if (sub->parsed()) return runner(ctx);
+    return k_exit_usage;
+}
+
+} // namespace rein::cli

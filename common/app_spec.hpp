@@ -1,0 +1,64 @@
+#pragma once
+// AppSpec: what the user asked for, resolved and validated. Config only; runtime state lives in the
+// daemon's Instance. Travels CLI -> daemon as JSON (to_json/from_json below) and into dump.json.
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rein {
+
+enum class ExecMode { fork, cluster };
+
+/// One app as resolved from an ecosystem file or a `rein start <script>` command line.
+struct AppSpec {
+    std::string name;
+    std::string script; ///< absolute path, or a bare command name found on PATH
+    std::vector<std::string> args;
+    std::string interpreter; ///< empty: exec `script` directly
+    std::vector<std::string> interpreter_args;
+    std::string cwd; ///< absolute
+    std::string namespace_name = "default";
+    std::string source_file; ///< absolute path of the ecosystem file, empty for `start <script>`
+
+    /// Environment of the `rein start` that created the app (kept for every restart).
+    std::map<std::string, std::string> base_env;
+    /// The app's `env` (with `env_<profile>` merged over it); added over base_env.
+    std::map<std::string, std::string> env;
+
+    int instances = 1;
+    ExecMode exec_mode = ExecMode::fork;
+
+    bool autorestart = true;
+    std::vector<int> stop_exit_codes;
+    int max_restarts = 16;
+    std::int64_t min_uptime_ms = 1000;
+    std::int64_t restart_delay_ms = 0;
+    std::int64_t exp_backoff_restart_delay_ms = 0; ///< 0: off
+    int kill_signal = 2;                           ///< SIGINT
+    std::int64_t kill_timeout_ms = 1600;
+
+    std::string out_file;        ///< absolute; empty: $REIN_HOME/logs/<name>-out.log
+    std::string error_file;      ///< absolute; empty: $REIN_HOME/logs/<name>-error.log
+    std::string log_file;        ///< absolute; empty: no combined log
+    bool time = false;           ///< prefix each log line with a timestamp
+    std::string log_date_format; ///< strftime format (plus %L for milliseconds); empty: ISO 8601
+
+    std::string instance_var = "NODE_APP_INSTANCE";
+    std::string increment_var; ///< empty: none; else env[increment_var] is an integer base
+    std::string pid_file;      ///< absolute; empty: none
+
+    std::optional<std::uint32_t> uid;
+    std::optional<std::uint32_t> gid;
+    std::string user; ///< user name for supplementary groups, when uid came from a name
+};
+
+const char* to_string(ExecMode m);
+
+void to_json(nlohmann::json& j, const AppSpec& s);
+/// Throws nlohmann::json::exception on a malformed spec (the daemon turns it into a reply error).
+void from_json(const nlohmann::json& j, AppSpec& s);
+
+} // namespace rein

@@ -1,0 +1,250 @@
+// Ecosystem files: the YAML structure (top level, apps, keys), --only, overrides and duplicate
+// names. Values are checked in ecosystem_values.cpp, paths resolved in ecosystem_resolve.cpp.
+#include "common/ecosystem.hpp"
+
+#include "common/ecosystem_detail.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+namespace rein {
+
+using namespace ecosystem_detail;
+namespace fs = std::filesystem;
+
+namespace {
+
+Error file_error(const std::string& file, const YAML::Mark& mark, const std::string& sentence) {
+    return make_error("bad_ecosystem", mark_prefix(file, mark) + sentence);
+}
+
+/// The whole file, or "cannot read FILE: <strerror>".
+Result<std::string> read_file(const std::string& shown, const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return make_error("bad_ecosystem", "cannot read " + shown + ": " + strerror(errno));
+    std::string out;
+    char buf[65536];
+    while (true) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int err = errno; // e.g. EISDIR: open() of a directory succeeds, read() fails
+            ::close(fd);
+            return make_error("bad_ecosystem", "cannot read " + shown + ": " + strerror(err));
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+std::string unknown_key_sentence(const std::string& key) {
+    std::string s = "unknown key '" + key + "'";
+    if (const auto near = nearest_key(key); !near.empty()) s += " (did you mean '" + near + "'?)";
+    return s;
+}
+
+/// Where the value of `key` sits. A null value (`name:` and nothing) has the mark of whatever
+/// follows it, so point at the key instead.
+Where value_where(const std::string& file, const YAML::Node& key, const YAML::Node& value) {
+    Where w;
+    w.file = file;
+    w.at = mark_prefix(file, value.IsNull() ? key.Mark() : value.Mark());
+    w.key = key.Scalar() + ": ";
+    return w;
+}
+
+/// Reads one app's map into a Draft: every key known, no key twice, every value well-formed.
+Status read_app(Draft& d, const YAML::Node& app, const std::string& file, const LoadOptions& opts) {
+    d.app_at = Where{mark_prefix(file, app.Mark()), "", false, file};
+    if (!app.IsMap()) return where_error(d.app_at, "each app must be a map of keys");
+    std::set<std::string> seen;
+    for (auto it = app.begin(); it != app.end(); ++it) {
+        const YAML::Node& key = it->first;
+        if (!key.IsScalar()) return file_error(file, key.Mark(), "a key must be a plain name");
+        const std::string& k = key.Scalar();
+        if (!seen.insert(k).second)
+            return file_error(file, key.Mark(), "duplicate key '" + k + "'");
+        switch (classify_key(k)) {
+        case KeyKind::unknown:
+            return file_error(file, key.Mark(), unknown_key_sentence(k));
+        case KeyKind::unsupported:
+            if (is_inert_value(k, it->second)) continue;
+            return file_error(file, key.Mark(), "'" + k + "' is not supported yet");
+        case KeyKind::known:
+        case KeyKind::env_profile:
+            break;
+        }
+        if (auto s = set_value(d, k, it->second, value_where(file, key, it->second), opts); !s)
+            return s;
+    }
+    if (!d.has_script) {
+        const std::string who = d.has_name ? "app '" + d.spec.name + "'" : "this app";
+        return where_error(d.app_at, who + " has no 'script'");
+    }
+    return settle_name(d);
+}
+
+/// Applies the command line's overrides: each goes through the same setter as a file value.
+Status apply_overrides(Draft& d, const LoadOptions& opts) {
+    for (const auto& [key, raw] : opts.overrides) {
+        std::string flag = "--" + key;
+        std::replace(flag.begin(), flag.end(), '_', '-');
+        const Where w{flag + ": ", "", true, ""};
+        const YAML::Node value(raw); // a plain scalar: "4" reads as an int, "max" as a string
+        switch (classify_key(key)) {
+        case KeyKind::unknown:
+        case KeyKind::env_profile:
+            return where_error(w, "not an option of start (unknown override key '" + key + "')");
+        case KeyKind::unsupported:
+            if (is_inert_value(key, value)) continue;
+            return where_error(w, "not supported yet");
+        case KeyKind::known:
+            break;
+        }
+        if (key == "env") return where_error(w, "env cannot be overridden on the command line");
+        if (auto s = set_value(d, key, value, w, opts); !s) return s;
+    }
+    return Ok{};
+}
+
+Result<std::vector<AppSpec>> load(const std::string& file, const LoadOptions& opts) {
+    // The path is the caller's: relative to caller_cwd when given (the daemon's cwd is not it).
+    fs::path abs = fs::path(file);
+    if (abs.is_relative())
+        abs = (opts.caller_cwd.empty() ? fs::current_path() : fs::path(opts.caller_cwd)) / abs;
+    abs = abs.lexically_normal();
+
+    auto text = read_file(file, abs.string());
+    if (!text) return text.error();
+
+    std::vector<YAML::Node> docs;
+    try {
+        docs = YAML::LoadAll(*text);
+    } catch (const YAML::ParserException& e) {
+        return file_error(file, e.mark, e.msg);
+    }
+    if (docs.empty() || docs[0].IsNull())
+        return file_error(file, YAML::Mark{}, "the file is empty; expected 'apps:' and a list");
+    if (docs.size() > 1)
+        return file_error(file, docs[1].Mark(), "only one YAML document is allowed per file");
+    const YAML::Node& root = docs[0];
+    if (!root.IsMap())
+        return file_error(file, root.Mark(), "expected a map with 'apps:' at the top level");
+
+    YAML::Node apps;
+    YAML::Node apps_key;
+    bool has_apps = false; // a default YAML::Node converts to true, so it cannot say this
+    for (auto it = root.begin(); it != root.end(); ++it) {
+        const YAML::Node& key = it->first;
+        if (key.IsScalar() && key.Scalar() == "apps") {
+            if (has_apps) return file_error(file, key.Mark(), "duplicate key 'apps'");
+            has_apps = true;
+            apps_key = key;
+            apps = it->second;
+            continue;
+        }
+        const std::string k = key.IsScalar() ? key.Scalar() : "?";
+        std::string s = "unknown top-level key '" + k + "'";
+        s += edit_distance(k, "apps") <= 2 ? " (did you mean 'apps'?)" : " (only 'apps' is read)";
+        return file_error(file, key.Mark(), s);
+    }
+    if (!has_apps) return file_error(file, root.Mark(), "missing 'apps:' (the list of apps)");
+    if (!apps.IsSequence() || apps.size() == 0)
+        return file_error(file, apps.IsNull() ? apps_key.Mark() : apps.Mark(),
+                          "'apps' must be a non-empty list of apps");
+
+    const std::string dir = abs.parent_path().string();
+    std::vector<Draft> drafts;
+    std::map<std::string, int> first_line; // app name -> 1-based line, for duplicate errors
+    for (const auto& app : apps) {
+        Draft d;
+        d.file_dir = dir;
+        d.cwd_base = dir;
+        d.spec.source_file = abs.string();
+        if (auto s = read_app(d, app, file, opts); !s) return s.error();
+        const Where& at = d.has_name ? d.name_at : d.script_at;
+        const int line = app.Mark().line + 1;
+        if (const auto [it, fresh] = first_line.emplace(d.spec.name, line); !fresh)
+            return where_error(at, "duplicate app name '" + d.spec.name + "' (first at line " +
+                                       std::to_string(it->second) + ")");
+        drafts.push_back(std::move(d));
+    }
+
+    for (const auto& name : opts.only)
+        if (!first_line.count(name))
+            return make_error("bad_ecosystem", "--only: no app named '" + name + "' in " + file);
+    if (!opts.only.empty())
+        std::erase_if(drafts, [&](const Draft& d) {
+            return std::find(opts.only.begin(), opts.only.end(), d.spec.name) == opts.only.end();
+        });
+    const bool renames = std::any_of(opts.overrides.begin(), opts.overrides.end(),
+                                     [](const auto& o) { return o.first == "name"; });
+    if (renames && drafts.size() > 1)
+        return make_error("bad_ecosystem", "--name needs a single app");
+
+    std::vector<AppSpec> specs;
+    for (auto& d : drafts) {
+        if (auto s = apply_overrides(d, opts); !s) return s.error();
+        auto spec = finish(d, opts);
+        if (!spec) return spec.error();
+        specs.push_back(std::move(*spec));
+    }
+    return specs;
+}
+
+} // namespace
+
+Result<std::vector<AppSpec>> load_ecosystem(const std::string& path, const LoadOptions& opts) {
+    // Nothing below should throw, but yaml-cpp and std::filesystem can; never let it escape.
+    try {
+        return load(path, opts);
+    } catch (const YAML::Exception& e) {
+        return file_error(path, e.mark, e.msg);
+    } catch (const std::exception& e) {
+        return make_error("bad_ecosystem", path + ": " + e.what());
+    }
+}
+
+Result<AppSpec> app_from_script(const std::string& script, const std::vector<std::string>& args,
+                                const LoadOptions& opts) {
+    const auto as_app_error = [](Error e) {
+        e.code = "bad_app";
+        return e;
+    };
+    try {
+        Draft d;
+        d.file_dir = opts.caller_cwd.empty() ? fs::current_path().string() : opts.caller_cwd;
+        d.cwd_base = d.file_dir;
+        d.app_at = Where{};
+        // No file: errors about the script are the bare sentence ("script './x' not found").
+        const Where w{"", "script: ", false, ""};
+        if (auto s = set_value(d, "script", YAML::Node(script), w, opts); !s)
+            return as_app_error(s.error());
+        d.spec.args = args;
+        if (auto s = settle_name(d); !s) return as_app_error(s.error());
+        if (auto s = apply_overrides(d, opts); !s) return as_app_error(s.error());
+        auto spec = finish(d, opts);
+        if (!spec) return as_app_error(spec.error());
+        return std::move(*spec);
+    } catch (const std::exception& e) {
+        return make_error("bad_app",
+                          std::string("cannot use script '") + script + "': " + e.what());
+    }
+}
+
+bool is_ecosystem_path(const std::string& arg) {
+    std::string ext = fs::path(arg).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
+
+} // namespace rein

@@ -1,0 +1,37 @@
+#pragma once
+// Ecosystem files (YAML or JSON, top-level `apps:`) and `rein start <script>` into AppSpecs.
+// Every error names file:line:col and, for an unknown key, suggests the nearest known one.
+#include "common/app_spec.hpp"
+#include "common/result.hpp"
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rein {
+
+/// What the `rein start` command line adds to a file's settings.
+struct LoadOptions {
+    std::string env_profile;       ///< --env PROFILE: merge env_PROFILE over env ("" = none)
+    std::vector<std::string> only; ///< --only: keep just these app names (empty = all)
+    /// Command-line overrides as (ecosystem key, raw value), e.g. {"instances","max"},
+    /// {"autorestart","false"}; validated like the file's own values.
+    std::vector<std::pair<std::string, std::string>> overrides;
+    std::map<std::string, std::string> base_env; ///< the caller's environment
+    std::string caller_cwd;                      ///< resolves relative paths of `start <script>`
+    int usable_cores = 1;                        ///< for `instances: max` and -1
+};
+
+/// Loads every app of an ecosystem file. Fails as a whole: either all apps or one Error
+/// (code "bad_ecosystem", message "FILE:LINE:COL: ...").
+Result<std::vector<AppSpec>> load_ecosystem(const std::string& path, const LoadOptions& opts);
+
+/// Builds one app from `rein start <script> [-- args]` without a file.
+Result<AppSpec> app_from_script(const std::string& script, const std::vector<std::string>& args,
+                                const LoadOptions& opts);
+
+/// True when `arg` names an ecosystem file by its extension (.yaml, .yml, .json).
+bool is_ecosystem_path(const std::string& arg);
+
+} // namespace rein

@@ -1,0 +1,91 @@
+#pragma once
+// Internals shared by the ecosystem parser's files (ecosystem.cpp reads the YAML structure,
+// ecosystem_values.cpp checks one key's value, ecosystem_resolve.cpp settles paths and defaults).
+// Not for use outside common/ecosystem*.cpp.
+#include "common/app_spec.hpp"
+#include "common/ecosystem.hpp"
+#include "common/result.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rein::ecosystem_detail {
+
+/// Where a value came from, phrased as the start of an error message about it.
+struct Where {
+    /// "FILE:LINE:COL: " for a file value, "--instances: " for a command-line override, "" for
+    /// the script of `rein start <script>`.
+    std::string at;
+    /// Names the key in a complaint about its value: "instances: " for a file value, "" for an
+    /// override (`at` already names it).
+    std::string key;
+    bool cli = false; ///< an override: relative paths are the caller's, not the file's
+    std::string file; ///< the file as the caller named it; empty for overrides and `start`
+};
+
+/// "FILE:LINE:COL: " (1-based) for a yaml-cpp mark; "FILE: " when the mark is unknown.
+std::string mark_prefix(const std::string& file, const YAML::Mark& mark);
+/// The same Where, pointing at `node` (an element inside the value) when it has a file position.
+Where inner(const Where& w, const YAML::Node& node);
+
+/// An error about a value: `at` + `key` + the problem ("expected a positive integer").
+Error value_error(const Where& w, const std::string& problem);
+/// An error whose sentence names the key itself ("script './x' not found").
+Error where_error(const Where& w, const std::string& sentence);
+
+/// One app while it is being read: values parsed so far, plus what resolution still needs
+/// (paths as written, where each came from). `spec` fields without a note here are final.
+struct Draft {
+    AppSpec spec;
+    std::string file_dir; ///< absolute folder of the ecosystem file (or the caller's cwd)
+    Where app_at;         ///< the app's own map, for "has no 'script'"
+
+    bool has_name = false;
+    Where name_at;
+    bool has_script = false;
+    std::string script; ///< as written
+    Where script_at;
+    std::optional<std::string> cwd; ///< as written
+    std::string cwd_base;           ///< what a relative cwd is relative to
+    Where cwd_at;
+    std::optional<std::string> interpreter; ///< as written; "" after `none`
+    bool has_exec_mode = false;
+    std::map<std::string, std::map<std::string, std::string>> profiles; ///< env_<profile>
+    Where increment_var_at;
+    bool has_gid = false;
+    std::optional<std::uint32_t> user_gid; ///< primary group of a uid given by name
+};
+
+enum class KeyKind {
+    known,       ///< parsed by set_value()
+    env_profile, ///< env_<PROFILE>: parsed by set_value()
+    unsupported, ///< a PM2 key whose behaviour rein does not have yet
+    unknown,
+};
+
+/// What rein makes of an app key.
+KeyKind classify_key(std::string_view key);
+/// True when an unsupported key's value asks for nothing (`watch: false`), so it may be ignored.
+bool is_inert_value(std::string_view key, const YAML::Node& value);
+/// The known app key nearest to `key` by edit distance, or "" when none is close enough.
+std::string nearest_key(std::string_view key);
+/// Levenshtein distance: insertions, deletions and substitutions each cost 1.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// Checks one known key's value and records it in `d`. `value` is a scalar node for overrides.
+Status set_value(Draft& d, const std::string& key, const YAML::Node& value, const Where& w,
+                 const LoadOptions& opts);
+
+/// Why `name` cannot be an app name, or nothing when it can.
+std::optional<std::string> name_problem(const std::string& name);
+/// Gives an app without `name` the script's file name minus its extension, and checks it.
+Status settle_name(Draft& d);
+/// Resolves cwd, script, interpreter and paths, applies defaults that depend on other keys, and
+/// checks what spans keys (increment_var needs env). Returns the finished spec.
+Result<AppSpec> finish(Draft& d, const LoadOptions& opts);
+
+} // namespace rein::ecosystem_detail

@@ -1,0 +1,427 @@
+// One key at a time: is the value well-formed, and what does it mean for the AppSpec.
+#include "common/ecosystem_detail.hpp"
+#include "common/shell_split.hpp"
+#include "common/signals.hpp"
+#include "common/units.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+#include <vector>
+
+namespace rein::ecosystem_detail {
+
+namespace {
+
+// PM2 keys whose behaviour rein does not have yet. Presence is an error (nothing the user asked
+// for is silently dropped), except a value that asks for nothing. Remove an entry, and add a
+// setter below, when its feature lands.
+struct UnsupportedKey {
+    std::string_view key;
+    std::string_view inert_value; ///< a value accepted and ignored; "" = none
+};
+constexpr UnsupportedKey k_unsupported[] = {
+    {"listen", ""},         {"max_memory_restart", ""}, {"wait_ready", "false"},
+    {"listen_timeout", ""}, {"cron_restart", ""},       {"watch", "false"},
+    {"ignore_watch", ""},   {"watch_delay", ""},        {"log_max_size", ""},
+    {"log_max_files", ""},
+};
+
+const std::string k_list_problem = "expected a string or a list of strings";
+
+Status ok() {
+    return Ok{};
+}
+
+std::optional<std::string> text(const YAML::Node& v) {
+    if (!v.IsScalar()) return std::nullopt;
+    return v.Scalar();
+}
+
+/// An integer written in decimal ("4", "-1", "+4"); YAML's 0x/0o forms are not accepted.
+std::optional<long long> integer(const YAML::Node& v) {
+    auto s = text(v);
+    if (!s || s->empty()) return std::nullopt;
+    std::string_view t = *s;
+    if (t.front() == '+') t.remove_prefix(1);
+    long long n = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (ec != std::errc{} || end != t.data() + t.size()) return std::nullopt;
+    return n;
+}
+
+/// true/false in any case. YAML 1.1's yes/no/on/off are refused: JSON and PM2 do not know them.
+std::optional<bool> boolean(const YAML::Node& v) {
+    auto s = text(v);
+    if (!s) return std::nullopt;
+    std::string t = *s;
+    std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (t == "true") return true;
+    if (t == "false") return false;
+    return std::nullopt;
+}
+
+bool is_identifier(const std::string& s) {
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+    return std::all_of(s.begin(), s.end(),
+                       [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+/// `args`-like values: a string split like a shell, or a list of scalars. Null is empty.
+Result<std::vector<std::string>> word_list(const YAML::Node& v, const Where& w) {
+    if (v.IsNull()) return std::vector<std::string>{};
+    if (v.IsScalar()) {
+        auto words = shell_split(v.Scalar());
+        if (!words) return value_error(w, words.error().message);
+        return words;
+    }
+    if (!v.IsSequence()) return value_error(w, k_list_problem);
+    std::vector<std::string> out;
+    for (const auto& item : v) {
+        if (!item.IsScalar()) return value_error(inner(w, item), k_list_problem);
+        out.push_back(item.Scalar());
+    }
+    return out;
+}
+
+/// `env`-like values: a map of names to scalars (numbers and booleans kept as written).
+Result<std::map<std::string, std::string>> env_map(const YAML::Node& v, const Where& w) {
+    std::map<std::string, std::string> out;
+    if (v.IsNull()) return out;
+    if (!v.IsMap()) return value_error(w, "expected a map of variable names to values");
+    for (auto it = v.begin(); it != v.end(); ++it) {
+        const auto name = text(it->first);
+        if (!name || name->empty() || name->find('=') != std::string::npos)
+            return value_error(inner(w, it->first),
+                               "expected a variable name (non-empty, without '=')");
+        if (it->second.IsNull()) {
+            out[*name] = ""; // `FOO:` with nothing after it: an empty value
+        } else if (it->second.IsScalar()) {
+            out[*name] = it->second.Scalar();
+        } else {
+            return value_error(inner(w, it->second),
+                               *name + ": expected a string, number or boolean");
+        }
+    }
+    return out;
+}
+
+Status set_path(std::string& field, const YAML::Node& v, const Where& w) {
+    auto s = text(v);
+    if (!s || s->empty()) return value_error(w, "expected a file path");
+    field = *s; // made absolute against cwd in finish()
+    return ok();
+}
+
+Status set_duration(std::int64_t& field, const YAML::Node& v, const Where& w) {
+    auto s = text(v);
+    if (!s) return value_error(w, "expected a duration (milliseconds, or e.g. 500ms, 2s, 1m)");
+    auto ms = parse_duration_ms(*s);
+    if (!ms) return value_error(w, ms.error().message);
+    field = *ms;
+    return ok();
+}
+
+Status set_bool(bool& field, const YAML::Node& v, const Where& w) {
+    auto b = boolean(v);
+    if (!b) return value_error(w, "expected true or false");
+    field = *b;
+    return ok();
+}
+
+Status set_identifier(std::string& field, const YAML::Node& v, const Where& w) {
+    auto s = text(v);
+    if (!s || !is_identifier(*s))
+        return value_error(w, "expected a variable name (letters, digits and _, not starting "
+                              "with a digit)");
+    field = *s;
+    return ok();
+}
+
+/// A uid/gid: a number, or a name looked up in the user or group database.
+std::optional<std::uint32_t> numeric_id(const YAML::Node& v) {
+    auto n = integer(v);
+    if (!n || *n < 0 || *n > static_cast<long long>(UINT32_MAX)) return std::nullopt;
+    return static_cast<std::uint32_t>(*n);
+}
+
+Status set_uid(Draft& d, const YAML::Node& v, const Where& w) {
+    auto s = text(v);
+    if (!s || s->empty()) return value_error(w, "expected a user name or number");
+    if (auto id = numeric_id(v)) {
+        d.spec.uid = *id;
+        d.spec.user.clear();
+        d.user_gid.reset();
+        return ok();
+    }
+    const passwd* pw = getpwnam(s->c_str());
+    if (!pw) return value_error(w, "no user named '" + *s + "'");
+    d.spec.uid = pw->pw_uid;
+    d.spec.user = *s;
+    d.user_gid = pw->pw_gid;
+    return ok();
+}
+
+Status set_gid(Draft& d, const YAML::Node& v, const Where& w) {
+    auto s = text(v);
+    if (!s || s->empty()) return value_error(w, "expected a group name or number");
+    d.has_gid = true;
+    if (auto id = numeric_id(v)) {
+        d.spec.gid = *id;
+        return ok();
+    }
+    const group* gr = getgrnam(s->c_str());
+    if (!gr) return value_error(w, "no group named '" + *s + "'");
+    d.spec.gid = gr->gr_gid;
+    return ok();
+}
+
+using Setter = Status (*)(Draft&, const YAML::Node&, const Where&, const LoadOptions&);
+struct KeySetter {
+    std::string_view key;
+    Setter set;
+};
+
+// Every supported app key, in the contract's order (nearest_key() breaks ties by this order).
+const KeySetter k_setters[] = {
+    {"name",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto s = text(v);
+         if (!s) return value_error(w, "expected a string");
+         if (auto problem = name_problem(*s)) return value_error(w, *problem);
+         d.spec.name = *s;
+         d.has_name = true;
+         d.name_at = w;
+         return ok();
+     }},
+    {"script",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto s = text(v);
+         if (!s || s->empty()) return value_error(w, "expected the path or name of a program");
+         d.script = *s;
+         d.has_script = true;
+         d.script_at = w;
+         return ok();
+     }},
+    {"args",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto words = word_list(v, w);
+         if (!words) return words.error();
+         d.spec.args = std::move(*words);
+         return ok();
+     }},
+    {"interpreter",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto s = text(v);
+         if (!s || s->empty()) return value_error(w, "expected a program or 'none'");
+         d.interpreter = *s == "none" ? "" : *s;
+         return ok();
+     }},
+    {"interpreter_args",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto words = word_list(v, w);
+         if (!words) return words.error();
+         d.spec.interpreter_args = std::move(*words);
+         return ok();
+     }},
+    {"cwd",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions& opts) -> Status {
+         auto s = text(v);
+         if (!s || s->empty()) return value_error(w, "expected a directory");
+         d.cwd = *s;
+         d.cwd_at = w;
+         // `--cwd sub` means the caller's ./sub, as any command-line path would.
+         d.cwd_base = w.cli && !opts.caller_cwd.empty() ? opts.caller_cwd : d.file_dir;
+         return ok();
+     }},
+    {"env",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto env = env_map(v, w);
+         if (!env) return env.error();
+         d.spec.env = std::move(*env);
+         return ok();
+     }},
+    {"instances",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions& opts) -> Status {
+         const int cores = std::max(opts.usable_cores, 1);
+         auto n = integer(v);
+         if (n && *n >= 1 && *n <= INT_MAX) {
+             d.spec.instances = static_cast<int>(*n);
+         } else if (n && *n == -1) {
+             d.spec.instances = std::max(cores - 1, 1);
+         } else if (text(v) == "max") {
+             d.spec.instances = cores;
+         } else {
+             return value_error(w, "expected a positive integer, 'max' or -1");
+         }
+         return ok();
+     }},
+    {"exec_mode",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto s = text(v).value_or("");
+         // PM2 writes "fork_mode"/"cluster_mode" into its own dumps; accept both spellings.
+         if (s == "fork" || s == "fork_mode") {
+             d.spec.exec_mode = ExecMode::fork;
+         } else if (s == "cluster" || s == "cluster_mode") {
+             d.spec.exec_mode = ExecMode::cluster;
+         } else {
+             return value_error(w, "expected 'fork' or 'cluster'");
+         }
+         d.has_exec_mode = true;
+         return ok();
+     }},
+    {"namespace",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto s = text(v);
+         if (!s || s->empty()) return value_error(w, "expected a non-empty name");
+         d.spec.namespace_name = *s;
+         return ok();
+     }},
+    {"autorestart", [](Draft& d, const YAML::Node& v, const Where& w,
+                       const LoadOptions&) { return set_bool(d.spec.autorestart, v, w); }},
+    {"stop_exit_codes",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         const std::string problem = "expected an exit code 0..255 or a list of them";
+         auto code = [&](const YAML::Node& n) -> std::optional<int> {
+             auto c = integer(n);
+             if (!c || *c < 0 || *c > 255) return std::nullopt;
+             return static_cast<int>(*c);
+         };
+         std::vector<int> codes;
+         if (v.IsSequence()) {
+             for (const auto& item : v) {
+                 auto c = code(item);
+                 if (!c) return value_error(inner(w, item), problem);
+                 codes.push_back(*c);
+             }
+         } else if (!v.IsNull()) {
+             auto c = code(v);
+             if (!c) return value_error(w, problem);
+             codes.push_back(*c);
+         }
+         d.spec.stop_exit_codes = std::move(codes);
+         return ok();
+     }},
+    {"max_restarts",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto n = integer(v);
+         if (!n || *n < 0 || *n > INT_MAX) return value_error(w, "expected an integer >= 0");
+         d.spec.max_restarts = static_cast<int>(*n);
+         return ok();
+     }},
+    {"min_uptime", [](Draft& d, const YAML::Node& v, const Where& w,
+                      const LoadOptions&) { return set_duration(d.spec.min_uptime_ms, v, w); }},
+    {"restart_delay",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
+         return set_duration(d.spec.restart_delay_ms, v, w);
+     }},
+    {"exp_backoff_restart_delay",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
+         return set_duration(d.spec.exp_backoff_restart_delay_ms, v, w);
+     }},
+    {"kill_signal",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto s = text(v);
+         if (!s) return value_error(w, "expected a signal name like SIGTERM");
+         auto sig = parse_signal(*s);
+         if (!sig) return value_error(w, sig.error().message);
+         d.spec.kill_signal = *sig;
+         return ok();
+     }},
+    {"kill_timeout", [](Draft& d, const YAML::Node& v, const Where& w,
+                        const LoadOptions&) { return set_duration(d.spec.kill_timeout_ms, v, w); }},
+    {"out_file", [](Draft& d, const YAML::Node& v, const Where& w,
+                    const LoadOptions&) { return set_path(d.spec.out_file, v, w); }},
+    {"error_file", [](Draft& d, const YAML::Node& v, const Where& w,
+                      const LoadOptions&) { return set_path(d.spec.error_file, v, w); }},
+    {"log_file", [](Draft& d, const YAML::Node& v, const Where& w,
+                    const LoadOptions&) { return set_path(d.spec.log_file, v, w); }},
+    {"time", [](Draft& d, const YAML::Node& v, const Where& w,
+                const LoadOptions&) { return set_bool(d.spec.time, v, w); }},
+    {"log_date_format",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto s = text(v);
+         if (!s) return value_error(w, "expected a strftime format string");
+         d.spec.log_date_format = *s;
+         return ok();
+     }},
+    {"instance_var", [](Draft& d, const YAML::Node& v, const Where& w,
+                        const LoadOptions&) { return set_identifier(d.spec.instance_var, v, w); }},
+    {"increment_var",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
+         d.increment_var_at = w; // finish() checks it names an integer in env
+         return set_identifier(d.spec.increment_var, v, w);
+     }},
+    {"pid_file", [](Draft& d, const YAML::Node& v, const Where& w,
+                    const LoadOptions&) { return set_path(d.spec.pid_file, v, w); }},
+    {"uid", [](Draft& d, const YAML::Node& v, const Where& w,
+               const LoadOptions&) { return set_uid(d, v, w); }},
+    {"gid", [](Draft& d, const YAML::Node& v, const Where& w,
+               const LoadOptions&) { return set_gid(d, v, w); }},
+};
+
+bool is_profile_key(std::string_view key) {
+    return key.size() > 4 && key.substr(0, 4) == "env_";
+}
+
+} // namespace
+
+KeyKind classify_key(std::string_view key) {
+    for (const auto& s : k_setters)
+        if (s.key == key) return KeyKind::known;
+    if (is_profile_key(key)) return KeyKind::env_profile;
+    for (const auto& u : k_unsupported)
+        if (u.key == key) return KeyKind::unsupported;
+    return KeyKind::unknown;
+}
+
+bool is_inert_value(std::string_view key, const YAML::Node& value) {
+    for (const auto& u : k_unsupported)
+        if (u.key == key && !u.inert_value.empty())
+            return value.IsScalar() && value.Scalar() == u.inert_value;
+    return false;
+}
+
+std::string nearest_key(std::string_view key) {
+    const std::size_t limit = std::max<std::size_t>(2, key.size() / 3);
+    std::string_view best;
+    std::size_t best_distance = limit + 1;
+    auto consider = [&](std::string_view candidate) {
+        const std::size_t dist = edit_distance(key, candidate);
+        if (dist < best_distance) {
+            best = candidate;
+            best_distance = dist;
+        }
+    };
+    for (const auto& s : k_setters) consider(s.key);
+    for (const auto& u : k_unsupported) consider(u.key);
+    return std::string(best);
+}
+
+Status set_value(Draft& d, const std::string& key, const YAML::Node& value, const Where& w,
+                 const LoadOptions& opts) {
+    if (is_profile_key(key)) {
+        auto env = env_map(value, w);
+        if (!env) return env.error();
+        d.profiles[key.substr(4)] = std::move(*env);
+        return ok();
+    }
+    for (const auto& s : k_setters)
+        if (s.key == key) return s.set(d, value, w, opts);
+    // Callers classify keys first; reaching here is a bug in the caller, reported, not thrown.
+    return value_error(w, "internal error: no setter for '" + key + "'");
+}
+
+std::optional<std::string> name_problem(const std::string& name) {
+    if (name.empty()) return "must not be empty";
+    if (name.find('/') != std::string::npos) return "must not contain '/'";
+    if (std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); }))
+        return "must not be a number (numbers select instances by id)";
+    if (name == "all") return "'all' is reserved (it selects every app)";
+    return std::nullopt;
+}
+
+} // namespace rein::ecosystem_detail

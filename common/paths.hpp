@@ -1,0 +1,31 @@
+#pragma once
+// Where rein keeps its state: $REIN_HOME (default ~/.rein) and the files inside it.
+#include "common/result.hpp"
+
+#include <string>
+
+namespace rein {
+
+/// The files of one rein home.
+struct Paths {
+    std::string home;
+    std::string socket() const { return home + "/rein.sock"; }
+    std::string pid_file() const { return home + "/reind.pid"; }
+    std::string lock_file() const { return home + "/reind.lock"; }
+    std::string daemon_log() const { return home + "/reind.log"; }
+    std::string logs_dir() const { return home + "/logs"; }
+    std::string dump_file() const { return home + "/dump.json"; }
+};
+
+/// Resolves $REIN_HOME (or ~/.rein) to an absolute path and checks that the socket path fits a
+/// Unix socket address. Does not touch the file system.
+Result<Paths> resolve_paths();
+
+/// Creates the home (mode 0700) and its logs/ folder when missing; refuses a home that another
+/// user owns or that others can write.
+Status ensure_home(const Paths& paths);
+
+/// Longest socket path a sockaddr_un holds (without the terminating NUL).
+std::size_t max_socket_path();
+
+} // namespace rein

@@ -1,0 +1,105 @@
+#include "daemon/child.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <grp.h>
+#include <unistd.h>
+
+namespace rein::daemon {
+
+namespace {
+
+// Only async-signal-safe calls between fork and exec: write the failure and leave.
+[[noreturn]] void child_fail(const char* what, const char* detail) {
+    int e = errno;
+    const char* prefix = "rein: ";
+    (void)!write(2, prefix, strlen(prefix));
+    (void)!write(2, what, strlen(what));
+    if (detail) {
+        (void)!write(2, " ", 1);
+        (void)!write(2, detail, strlen(detail));
+    }
+    const char* sep = ": ";
+    (void)!write(2, sep, 2);
+    const char* msg = strerror(e);
+    (void)!write(2, msg, strlen(msg));
+    (void)!write(2, "\n", 1);
+    _exit(127);
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+    std::vector<char*> out;
+    out.reserve(v.size() + 1);
+    for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
+} // namespace
+
+std::string find_executable(const std::string& name, const std::string& path) {
+    if (name.find('/') != std::string::npos) return name;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        std::size_t end = path.find(':', start);
+        if (end == std::string::npos) end = path.size();
+        std::string dir = path.substr(start, end - start);
+        std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+        start = end + 1;
+    }
+    return name;
+}
+
+Result<pid_t> spawn_process(const SpawnRequest& req) {
+    if (req.argv.empty()) return make_error("spawn_failed", "nothing to run");
+    std::string path = "/usr/local/bin:/usr/bin:/bin";
+    for (const auto& kv : req.env)
+        if (kv.rfind("PATH=", 0) == 0) path = kv.substr(5);
+    // Everything the child needs is prepared before fork: the child must not allocate.
+    std::string program = find_executable(req.argv[0], path);
+    auto argv = c_strings(req.argv);
+    auto envp = c_strings(req.env);
+
+    pid_t pid = fork();
+    if (pid < 0) return make_error("spawn_failed", std::string("fork: ") + std::strerror(errno));
+    if (pid > 0) return pid;
+
+    // Child.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int s = 1; s < NSIG; ++s) signal(s, SIG_DFL);
+    setsid();
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull < 0 || dup2(devnull, 0) < 0) child_fail("open", "/dev/null");
+    if (req.stdout_fd >= 0 && dup2(req.stdout_fd, 1) < 0) child_fail("dup2", nullptr);
+    if (req.stderr_fd >= 0 && dup2(req.stderr_fd, 2) < 0) child_fail("dup2", nullptr);
+    // The app gets 0, 1, 2 only: no daemon descriptor leaks, CLOEXEC or not.
+    close_range(3, ~0U, 0);
+    if (!req.cwd.empty() && chdir(req.cwd.c_str()) != 0)
+        child_fail("cannot enter working directory", req.cwd.c_str());
+    if (req.gid && setgid(*req.gid) != 0) child_fail("setgid", nullptr);
+    if (req.uid) {
+        if (!req.user.empty() && req.gid) {
+            if (initgroups(req.user.c_str(), *req.gid) != 0) child_fail("initgroups", nullptr);
+        } else if (setgroups(0, nullptr) != 0 && errno != EPERM) {
+            child_fail("setgroups", nullptr);
+        }
+        if (setuid(*req.uid) != 0) child_fail("setuid", nullptr);
+    }
+    execve(program.c_str(), argv.data(), envp.data());
+    child_fail("cannot run", program.c_str());
+}
+
+bool signal_group(pid_t pgid, int sig) {
+    return pgid > 0 && kill(-pgid, sig) == 0;
+}
+
+bool group_alive(pid_t pgid) {
+    return pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM);
+}
+
+} // namespace rein::daemon

@@ -1,0 +1,40 @@
+#pragma once
+// The only place rein forks, execs and signals processes.
+#include "common/result.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace rein::daemon {
+
+/// Everything needed to start one process.
+struct SpawnRequest {
+    std::vector<std::string> argv; ///< argv[0] is the program: a path or a name looked up in PATH
+    std::vector<std::string> env;  ///< "KEY=VALUE" entries; PATH here drives the lookup
+    std::string cwd;
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+    std::optional<std::uint32_t> uid;
+    std::optional<std::uint32_t> gid;
+    std::string user; ///< for supplementary groups when set
+};
+
+/// Forks and execs in a new session (so the process leads its own process group), with stdin
+/// /dev/null, stdout/stderr on the given fds and no other descriptor. An exec failure shows as
+/// a message on the process's stderr and exit status 127.
+Result<pid_t> spawn_process(const SpawnRequest& req);
+
+/// Finds `name` in the colon-separated `path` when it has no '/'; returns it unchanged otherwise
+/// or when nothing matches (exec then reports the error).
+std::string find_executable(const std::string& name, const std::string& path);
+
+/// Sends `sig` to every process of the group led by `pgid`; false when the group is empty.
+bool signal_group(pid_t pgid, int sig);
+
+/// True while any process of the group led by `pgid` is alive.
+bool group_alive(pid_t pgid);
+
+} // namespace rein::daemon

@@ -1,0 +1,22 @@
+#pragma once
+// Time sources. Supervisor logic takes times as parameters; only the edges read the clocks.
+#include <cstdint>
+#include <ctime>
+
+namespace rein::daemon {
+
+/// Milliseconds on CLOCK_MONOTONIC (durations, timers).
+inline std::int64_t mono_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+/// Milliseconds since the epoch (timestamps shown to users).
+inline std::int64_t wall_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return std::int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+} // namespace rein::daemon

@@ -1,0 +1,240 @@
+#include "daemon/control_server.hpp"
+
+#include "daemon/reactor.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace rein::daemon {
+
+namespace {
+// A client that stops reading its replies is cut off past this much queued output.
+constexpr std::size_t k_max_queued_output = 64 * 1024 * 1024;
+} // namespace
+
+/// One client connection: reads request lines, queues reply lines.
+class Connection : public std::enable_shared_from_this<Connection> {
+  public:
+    Connection(ControlServer& server, UniqueFd fd) : m_server(server), m_fd(std::move(fd)) {}
+
+    void start() {
+        auto weak = weak_from_this();
+        m_server.m_reactor.add(m_fd.get(), EPOLLIN, [weak](std::uint32_t ev) {
+            if (auto self = weak.lock()) self->on_event(ev);
+        });
+    }
+
+    void send(const std::string& line) {
+        if (!m_fd) return;
+        if (m_out.size() + line.size() > k_max_queued_output) {
+            spdlog::warn("control: client does not read its replies; closing it");
+            close();
+            return;
+        }
+        m_out += line;
+        flush();
+    }
+
+    void reply_done() {
+        if (m_pending > 0) --m_pending;
+        maybe_close();
+    }
+    void request_started() { ++m_pending; }
+    bool open() const { return bool(m_fd); }
+
+    void close() {
+        if (!m_fd) return;
+        int fd = m_fd.get();
+        m_server.m_reactor.remove(fd);
+        m_fd.reset();
+        m_server.m_conns.erase(fd); // may destroy *this: nothing after this line
+    }
+
+  private:
+    void on_event(std::uint32_t ev) {
+        if (ev & EPOLLOUT) flush();
+        if (!m_fd) return;
+        if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) on_readable();
+    }
+
+    void on_readable() {
+        char buf[64 * 1024];
+        ssize_t n = read(m_fd.get(), buf, sizeof buf);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        if (n <= 0) {
+            // The client is done sending: answer what it asked, then close.
+            m_read_closed = true;
+            update_events();
+            maybe_close();
+            return;
+        }
+        m_in.feed(std::string_view(buf, std::size_t(n)));
+        auto self = shared_from_this(); // handlers may close us
+        while (m_fd) {
+            auto line = m_in.next_line();
+            if (!line) break;
+            handle_line(*line);
+        }
+        if (m_fd && m_in.overflowed()) {
+            send(protocol::to_line(protocol::error_reply(
+                nullptr, protocol::code::too_large,
+                "request line exceeds " + std::to_string(protocol::k_max_line_bytes) + " bytes")));
+            close();
+        }
+    }
+
+    void handle_line(const std::string& line) {
+        if (line.empty()) return;
+        auto req = nlohmann::json::parse(line, nullptr, false);
+        if (req.is_discarded()) {
+            send(protocol::to_line(
+                protocol::error_reply(nullptr, protocol::code::bad_request, "invalid JSON")));
+            return;
+        }
+        nlohmann::json id = req.is_object() && req.contains("id") ? req["id"] : nlohmann::json();
+        if (!req.is_object() || !req.contains("cmd") || !req["cmd"].is_string()) {
+            send(protocol::to_line(protocol::error_reply(
+                id, protocol::code::bad_request, "a request is an object with a string \"cmd\"")));
+            return;
+        }
+        request_started();
+        m_server.m_dispatch(req, Responder(weak_from_this(), id));
+    }
+
+    void flush() {
+        while (!m_out.empty() && m_fd) {
+            ssize_t n = ::send(m_fd.get(), m_out.data(), m_out.size(), MSG_NOSIGNAL);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && errno == EAGAIN) break;
+            if (n <= 0) {
+                close();
+                return;
+            }
+            m_out.erase(0, std::size_t(n));
+        }
+        update_events();
+        maybe_close();
+    }
+
+    void update_events() {
+        if (!m_fd) return;
+        std::uint32_t want = (m_read_closed ? 0u : std::uint32_t(EPOLLIN)) |
+                             (m_out.empty() ? 0u : std::uint32_t(EPOLLOUT));
+        if (want != m_events) {
+            m_events = want;
+            m_server.m_reactor.modify(m_fd.get(), want);
+        }
+    }
+
+    void maybe_close() {
+        if (m_fd && m_read_closed && m_pending == 0 && m_out.empty()) close();
+    }
+
+    ControlServer& m_server;
+    UniqueFd m_fd;
+    protocol::LineBuffer m_in;
+    std::string m_out;
+    std::uint32_t m_events = EPOLLIN;
+    bool m_read_closed = false;
+    int m_pending = 0;
+};
+
+Responder::Responder(std::weak_ptr<Connection> conn, nlohmann::json id)
+    : m_conn(std::move(conn)), m_id(std::move(id)) {}
+
+void Responder::finish(const nlohmann::json& reply) const {
+    if (auto c = m_conn.lock()) {
+        c->send(protocol::to_line(reply));
+        if (c->open()) c->reply_done();
+    }
+}
+
+void Responder::ok(nlohmann::json result) const {
+    finish(protocol::ok_reply(m_id, std::move(result)));
+}
+
+void Responder::fail(std::string_view code, std::string_view message) const {
+    finish(protocol::error_reply(m_id, code, message));
+}
+
+void Responder::event(nlohmann::json fields) const {
+    if (auto c = m_conn.lock()) {
+        fields["id"] = m_id;
+        c->send(protocol::to_line(fields));
+    }
+}
+
+bool Responder::connected() const {
+    auto c = m_conn.lock();
+    return c && c->open();
+}
+
+ControlServer::ControlServer(Reactor& reactor, Dispatch dispatch)
+    : m_reactor(reactor), m_dispatch(std::move(dispatch)) {}
+
+ControlServer::~ControlServer() {
+    close();
+}
+
+Status ControlServer::listen(const std::string& path) {
+    UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) return make_error("listen_failed", std::string("socket: ") + std::strerror(errno));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path)
+        return make_error("listen_failed", "socket path too long: " + path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    unlink(path.c_str()); // stale: the caller holds the daemon lock, so no live daemon owns it
+    mode_t old = umask(0177);
+    int rc = bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    umask(old);
+    if (rc != 0) return make_error("listen_failed", "bind " + path + ": " + std::strerror(errno));
+    chmod(path.c_str(), 0600);
+    if (::listen(fd.get(), 128) != 0)
+        return make_error("listen_failed", std::string("listen: ") + std::strerror(errno));
+    m_listen = std::move(fd);
+    m_path = path;
+    m_reactor.add(m_listen.get(), EPOLLIN, [this](std::uint32_t) { on_accept(); });
+    return Ok{};
+}
+
+void ControlServer::on_accept() {
+    for (;;) {
+        UniqueFd fd(accept4(m_listen.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd) return; // EAGAIN, or a transient error such as EMFILE: retried on next event
+        ucred cred{};
+        socklen_t len = sizeof cred;
+        if (getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+            (cred.uid != geteuid() && cred.uid != 0)) {
+            spdlog::warn("control: refused a client of uid {}", cred.uid);
+            std::string line = protocol::to_line(protocol::error_reply(
+                nullptr, "forbidden", "only the daemon's own user may control it"));
+            (void)!::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            continue;
+        }
+        int raw = fd.get();
+        auto conn = std::make_shared<Connection>(*this, std::move(fd));
+        m_conns[raw] = conn;
+        conn->start();
+    }
+}
+
+void ControlServer::close() {
+    while (!m_conns.empty()) {
+        auto conn = m_conns.begin()->second; // keep alive while it unregisters
+        conn->close();
+    }
+    if (m_listen) {
+        m_reactor.remove(m_listen.get());
+        m_listen.reset();
+        unlink(m_path.c_str());
+    }
+}
+
+} // namespace rein::daemon

@@ -1,0 +1,67 @@
+#include "daemon/handlers/app_update.hpp"
+
+#include "daemon/clock.hpp"
+
+#include <set>
+
+namespace rein::daemon {
+
+namespace {
+// Far beyond any machine's cores; guards against a typo starting a fork bomb.
+constexpr int k_max_instances = 4096;
+} // namespace
+
+Result<std::vector<PreparedApp>> prepare_apps(Context& ctx, const nlohmann::json& req) {
+    const auto& apps = req.at("apps");
+    if (!apps.is_array() || apps.empty())
+        return make_error(protocol::code::bad_request, "\"apps\" must be a non-empty array");
+    std::vector<PreparedApp> out;
+    std::set<std::string> names;
+    for (const auto& j : apps) {
+        PreparedApp p;
+        p.spec = j.get<AppSpec>();
+        const AppSpec& s = p.spec;
+        if (s.name.empty() || s.script.empty())
+            return make_error(protocol::code::bad_request, "an app needs a name and a script");
+        if (s.instances < 1 || s.instances > k_max_instances)
+            return make_error(protocol::code::bad_request, "app '" + s.name +
+                                                               "': instances must be 1.." +
+                                                               std::to_string(k_max_instances));
+        if (s.kill_timeout_ms < 0 || s.min_uptime_ms < 0 || s.restart_delay_ms < 0 ||
+            s.exp_backoff_restart_delay_ms < 0 || s.max_restarts < 0)
+            return make_error(protocol::code::bad_request,
+                              "app '" + s.name + "': durations and counts cannot be negative");
+        if (!names.insert(s.name).second)
+            return make_error(protocol::code::bad_request, "app '" + s.name + "' given twice");
+        if (s.uid && geteuid() != 0 && *s.uid != geteuid())
+            return make_error(protocol::code::failed,
+                              "app '" + s.name + "': uid needs a daemon running as root");
+        p.logs = std::make_shared<AppLogs>(s, ctx.paths.logs_dir());
+        if (auto err = p.logs->open(); !err.empty())
+            return make_error(protocol::code::failed, "app '" + s.name + "': " + err);
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+std::vector<int> install_app(Context& ctx, PreparedApp prepared) {
+    App* app = ctx.registry.find_app(prepared.spec.name);
+    if (!app) {
+        app = &ctx.registry.add_app(std::move(prepared.spec), std::move(prepared.logs));
+    } else {
+        app->spec = std::move(prepared.spec);
+        app->logs = std::move(prepared.logs);
+    }
+    std::int64_t now = wall_ms();
+    while (int(app->instance_ids.size()) < app->spec.instances)
+        ctx.registry.add_instance(*app, now);
+    while (int(app->instance_ids.size()) > app->spec.instances) {
+        int extra = app->instance_ids.back();
+        // Out of the app's count now; the supervisor forgets it once it is down.
+        ctx.registry.retire(extra);
+        ctx.supervisor.remove(extra, nullptr);
+    }
+    return app->instance_ids;
+}
+
+} // namespace rein::daemon

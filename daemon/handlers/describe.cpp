@@ -1,0 +1,24 @@
+#include "daemon/handlers/handler.hpp"
+
+namespace rein::daemon::handlers {
+
+// describe {selector}: each instance's row plus its app's whole config and log paths.
+void describe(Context& ctx, const nlohmann::json& req, const Responder& reply) {
+    auto ids = select_instances(ctx, req);
+    if (!ids) return reply.fail(ids.error().code, ids.error().message);
+    nlohmann::json out = nlohmann::json::array();
+    for (int id : *ids) {
+        Instance* inst = ctx.registry.find(id);
+        const App* app = ctx.registry.find_app(inst->app);
+        nlohmann::json row = instance_row(ctx, *inst);
+        nlohmann::json spec = app->spec;
+        spec.erase("base_env"); // the creator's whole environment is noise here
+        row["spec"] = spec;
+        row["log_file"] = app->logs->combined_path();
+        row["started_at"] = inst->started_wall ? nlohmann::json(inst->started_wall) : nullptr;
+        out.push_back(row);
+    }
+    reply.ok({{"rows", out}});
+}
+
+} // namespace rein::daemon::handlers

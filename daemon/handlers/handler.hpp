@@ -1,0 +1,60 @@
+#pragma once
+// What every request handler sees, and the explicit table of handlers.
+#include "common/paths.hpp"
+#include "daemon/control_server.hpp"
+#include "daemon/registry.hpp"
+#include "daemon/supervisor.hpp"
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
+
+namespace rein::daemon {
+
+/// The daemon as handlers see it: state and the supervisor, never epoll or fork.
+struct Context {
+    Registry& registry;
+    Supervisor& supervisor;
+    const Paths& paths;
+    std::int64_t started_wall;
+    /// Ends the daemon after the current loop turn (apps must already be stopped).
+    std::function<void()> shutdown;
+};
+
+using Handler = void (*)(Context& ctx, const nlohmann::json& req, const Responder& reply);
+
+struct HandlerEntry {
+    std::string_view name;
+    Handler handler;
+};
+
+/// Every command the daemon serves (handlers/table.cpp).
+const std::vector<HandlerEntry>& handler_table();
+
+/// Dispatches one request; exceptions from malformed fields become bad_request replies.
+void dispatch(Context& ctx, const nlohmann::json& req, const Responder& reply);
+
+/// Instance ids of the request's selector: `"selector": "all"|id|name|namespace` or
+/// `"names": [...]` (the apps of an ecosystem file).
+Result<std::vector<int>> select_instances(Context& ctx, const nlohmann::json& req);
+
+/// The jlist row of an instance (samples its CPU and memory).
+nlohmann::json instance_row(Context& ctx, Instance& inst);
+/// Rows of the given instance ids that still exist.
+nlohmann::json rows_of(Context& ctx, const std::vector<int>& ids);
+
+} // namespace rein::daemon
+
+namespace rein::daemon::handlers {
+void ping(Context&, const nlohmann::json&, const Responder&);
+void start(Context&, const nlohmann::json&, const Responder&);
+void stop(Context&, const nlohmann::json&, const Responder&);
+void restart(Context&, const nlohmann::json&, const Responder&);
+void remove(Context&, const nlohmann::json&, const Responder&);
+void list(Context&, const nlohmann::json&, const Responder&);
+void describe(Context&, const nlohmann::json&, const Responder&);
+void reset(Context&, const nlohmann::json&, const Responder&);
+void signal(Context&, const nlohmann::json&, const Responder&);
+void kill(Context&, const nlohmann::json&, const Responder&);
+} // namespace rein::daemon::handlers

@@ -1,0 +1,15 @@
+#include "daemon/clock.hpp"
+#include "daemon/handlers/handler.hpp"
+
+#include <unistd.h>
+
+namespace rein::daemon::handlers {
+
+void ping(Context& ctx, const nlohmann::json&, const Responder& reply) {
+    reply.ok({{"version", REIN_VERSION},
+              {"pid", getpid()},
+              {"uptime_ms", wall_ms() - ctx.started_wall},
+              {"home", ctx.paths.home}});
+}
+
+} // namespace rein::daemon::handlers

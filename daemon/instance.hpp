@@ -1,0 +1,64 @@
+#pragma once
+// Runtime state of apps and their instances (config lives in AppSpec, never here).
+#include "common/app_spec.hpp"
+#include "daemon/app_logs.hpp"
+#include "daemon/reactor.hpp"
+#include "daemon/restart_policy.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace rein::daemon {
+
+enum class Status { launching, online, stopping, stopped, errored, waiting_restart };
+
+/// The contract's status names ("waiting_restart", ...).
+const char* to_string(Status s);
+
+/// True while a process of the instance exists or is being replaced.
+inline bool is_running(Status s) {
+    return s == Status::launching || s == Status::online || s == Status::stopping;
+}
+
+/// One running (or not) copy of an app: a row of the process table.
+struct Instance {
+    int id = 0;
+    std::string app;      ///< owning app's name
+    int index = 0;        ///< 0..instances-1 within the app
+    bool retired = false; ///< no longer counted by its app; erased once stopped
+
+    pid_t pid = 0;  ///< main process, 0 when none
+    pid_t pgid = 0; ///< its process group while any member may live (outlives pid during stop)
+    Status status = Status::stopped;
+    int restarts = 0;
+    RestartHistory history;
+    std::int64_t created_at_wall = 0;
+    std::int64_t started_mono = 0;
+    std::int64_t started_wall = 0;
+    std::optional<int> exit_code;
+    std::optional<int> signal;
+
+    Reactor::TimerId restart_timer = 0;
+    Reactor::TimerId kill_timer = 0;
+    /// Called once the current stop has finished (the whole process group is gone).
+    std::vector<std::function<void()>> on_stopped;
+
+    // CPU sampling between two `list` calls.
+    std::uint64_t last_cpu_ticks = 0;
+    std::int64_t last_cpu_mono = 0;
+};
+
+/// An app: its spec, its shared log files and its instances (ordered by index).
+struct App {
+    AppSpec spec;
+    std::shared_ptr<AppLogs> logs;
+    std::vector<int> instance_ids;
+    int retiring = 0; ///< retired instances still stopping (the app outlives them)
+};
+
+} // namespace rein::daemon

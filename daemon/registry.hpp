@@ -1,0 +1,49 @@
+#pragma once
+// All apps and instances the daemon knows, and selector resolution over them.
+#include "common/result.hpp"
+#include "daemon/instance.hpp"
+
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace rein::daemon {
+
+class Registry {
+  public:
+    App* find_app(const std::string& name);
+    Instance* find(int id);
+    Instance* find_by_pid(pid_t pid);
+
+    /// Adds an app (its name must be new) with no instances yet.
+    App& add_app(AppSpec spec, std::shared_ptr<AppLogs> logs);
+    /// Creates the next instance of `app`: a fresh id (never reused) and index.
+    Instance& add_instance(App& app, std::int64_t now_wall);
+    /// Takes an instance out of its app's count (it is being stopped for good); it stays listed
+    /// until erase().
+    void retire(int id);
+    /// Forgets an instance; the app goes too once it has none left.
+    void erase(int id);
+
+    void set_pid(Instance& inst, pid_t pid);
+
+    /// Instance ids for a selector: `all`, an id, an app name, or a namespace. Error code
+    /// "not_found" when nothing matches.
+    Result<std::vector<int>> select(const std::string& selector) const;
+    /// Instance ids of the named apps; names not present are reported as not_found.
+    Result<std::vector<int>> select_apps(const std::vector<std::string>& names) const;
+
+    const std::map<int, Instance>& instances() const { return m_instances; }
+    std::map<int, Instance>& instances() { return m_instances; }
+    const std::map<std::string, App>& apps() const { return m_apps; }
+    std::map<std::string, App>& apps() { return m_apps; }
+
+  private:
+    std::map<int, Instance> m_instances;
+    std::map<std::string, App> m_apps;
+    std::unordered_map<pid_t, int> m_by_pid;
+    int m_next_id = 0;
+};
+
+} // namespace rein::daemon

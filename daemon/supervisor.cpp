@@ -1,0 +1,314 @@
+#include "daemon/supervisor.hpp"
+
+#include "daemon/child.hpp"
+#include "daemon/clock.hpp"
+#include "daemon/output_capture.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace rein::daemon {
+
+Supervisor::Done make_barrier(std::size_t count, Supervisor::Done done) {
+    if (count == 0) {
+        done();
+        return [] {};
+    }
+    auto left = std::make_shared<std::size_t>(count);
+    auto shared = std::make_shared<Supervisor::Done>(std::move(done));
+    return [left, shared] {
+        if (*left > 0 && --*left == 0) (*shared)();
+    };
+}
+
+Supervisor::Supervisor(Reactor& reactor, Registry& registry, Paths paths)
+    : m_reactor(reactor), m_registry(registry), m_paths(std::move(paths)) {}
+
+Supervisor::~Supervisor() = default;
+
+namespace {
+
+std::string pid_file_for(const AppSpec& spec, const Instance& inst) {
+    if (spec.pid_file.empty() || spec.instances <= 1) return spec.pid_file;
+    // Several instances: insert -<index> before the extension (app.pid -> app-1.pid).
+    auto slash = spec.pid_file.rfind('/');
+    auto dot = spec.pid_file.rfind('.');
+    std::string suffix = "-" + std::to_string(inst.index);
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash))
+        return spec.pid_file + suffix;
+    return spec.pid_file.substr(0, dot) + suffix + spec.pid_file.substr(dot);
+}
+
+} // namespace
+
+std::vector<std::string> Supervisor::build_env(const App& app, const Instance& inst) const {
+    const AppSpec& spec = app.spec;
+    std::map<std::string, std::string> env = spec.base_env;
+    for (const auto& [k, v] : spec.env) env[k] = v;
+    env["REIN_APP_NAME"] = spec.name;
+    env["REIN_APP_ID"] = std::to_string(inst.id);
+    env["REIN_APP_INSTANCE"] = std::to_string(inst.index);
+    if (!spec.instance_var.empty()) env[spec.instance_var] = std::to_string(inst.index);
+    if (!spec.increment_var.empty()) {
+        long long base = 0;
+        if (auto it = env.find(spec.increment_var); it != env.end())
+            base = std::strtoll(it->second.c_str(), nullptr, 10);
+        env[spec.increment_var] = std::to_string(base + inst.index);
+    }
+    std::vector<std::string> out;
+    out.reserve(env.size());
+    for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+    return out;
+}
+
+void Supervisor::spawn(Instance& inst) {
+    App* app = m_registry.find_app(inst.app);
+    if (!app) return;
+    const AppSpec& spec = app->spec;
+
+    int out_pipe[2], err_pipe[2];
+    if (pipe2(out_pipe, O_CLOEXEC) != 0) {
+        spdlog::error("{}[{}]: pipe: {}", spec.name, inst.id, std::strerror(errno));
+        inst.status = Status::errored;
+        return;
+    }
+    if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+        spdlog::error("{}[{}]: pipe: {}", spec.name, inst.id, std::strerror(errno));
+        close(out_pipe[0]);
+        close(out_pipe[1]);
+        inst.status = Status::errored;
+        return;
+    }
+    UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]), err_r(err_pipe[0]), err_w(err_pipe[1]);
+    fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+    fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
+
+    SpawnRequest req;
+    if (!spec.interpreter.empty()) {
+        req.argv.push_back(spec.interpreter);
+        req.argv.insert(req.argv.end(), spec.interpreter_args.begin(), spec.interpreter_args.end());
+    }
+    req.argv.push_back(spec.script);
+    req.argv.insert(req.argv.end(), spec.args.begin(), spec.args.end());
+    req.env = build_env(*app, inst);
+    req.cwd = spec.cwd;
+    req.stdout_fd = out_w.get();
+    req.stderr_fd = err_w.get();
+    req.uid = spec.uid;
+    req.gid = spec.gid;
+    req.user = spec.user;
+
+    auto pid = spawn_process(req);
+    if (!pid) {
+        spdlog::error("{}[{}]: {}", spec.name, inst.id, pid.error().message);
+        inst.status = Status::errored;
+        return;
+    }
+    m_registry.set_pid(inst, *pid);
+    inst.pgid = *pid;
+    inst.status = Status::online;
+    inst.started_mono = mono_ms();
+    inst.started_wall = wall_ms();
+    inst.exit_code.reset();
+    inst.signal.reset();
+    inst.last_cpu_ticks = 0;
+    inst.last_cpu_mono = 0;
+
+    for (auto [fd, stream] : {std::pair{&out_r, Stream::out}, std::pair{&err_r, Stream::err}}) {
+        std::uint64_t key = m_next_capture++;
+        m_captures[key] = {
+            inst.id, std::make_unique<OutputCapture>(m_reactor, std::move(*fd), app->logs, stream,
+                                                     [this, key] { m_captures.erase(key); })};
+    }
+    if (auto pf = pid_file_for(spec, inst); !pf.empty()) {
+        std::ofstream(pf) << *pid << '\n';
+    }
+    spdlog::info("{}[{}]: started pid {}", spec.name, inst.id, *pid);
+}
+
+void Supervisor::start(int id) {
+    Instance* inst = m_registry.find(id);
+    if (!inst || is_running(inst->status)) return;
+    if (inst->restart_timer) {
+        m_reactor.cancel(inst->restart_timer);
+        inst->restart_timer = 0;
+    }
+    if (inst->status == Status::errored) inst->history = {};
+    spawn(*inst);
+}
+
+void Supervisor::stop(int id, Done done) {
+    Instance* inst = m_registry.find(id);
+    if (!inst) {
+        if (done) done();
+        return;
+    }
+    if (inst->restart_timer) {
+        m_reactor.cancel(inst->restart_timer);
+        inst->restart_timer = 0;
+    }
+    if (inst->status == Status::stopping) {
+        if (done) inst->on_stopped.push_back(std::move(done));
+        return;
+    }
+    if (!is_running(inst->status)) {
+        if (inst->status == Status::waiting_restart) inst->status = Status::stopped;
+        if (done) done();
+        return;
+    }
+    const AppSpec& spec = m_registry.find_app(inst->app)->spec;
+    inst->status = Status::stopping;
+    if (done) inst->on_stopped.push_back(std::move(done));
+    spdlog::info("{}[{}]: stopping pid {} with {}", inst->app, id, inst->pid, spec.kill_signal);
+    signal_group(inst->pgid, spec.kill_signal);
+    // SIGCONT too: a stopped (SIGSTOP) process would never act on the stop signal.
+    signal_group(inst->pgid, SIGCONT);
+    inst->kill_timer = m_reactor.after(spec.kill_timeout_ms, [this, id] { escalate(id); });
+}
+
+void Supervisor::escalate(int id) {
+    Instance* inst = m_registry.find(id);
+    if (!inst) return;
+    inst->kill_timer = 0;
+    if (inst->status != Status::stopping) return;
+    spdlog::warn("{}[{}]: still running after kill_timeout, sending SIGKILL", inst->app, id);
+    signal_group(inst->pgid, SIGKILL);
+    // The group's last members are reaped by reap(); nothing survives SIGKILL for long.
+}
+
+void Supervisor::drain_output(int id) {
+    std::vector<std::uint64_t> keys;
+    for (const auto& [key, c] : m_captures)
+        if (c.instance_id == id) keys.push_back(key);
+    // drain() may reach EOF and erase its entry: look each one up again.
+    for (auto key : keys)
+        if (auto it = m_captures.find(key); it != m_captures.end()) it->second.capture->drain();
+}
+
+void Supervisor::drain_all_output() {
+    std::vector<std::uint64_t> keys;
+    for (const auto& [key, c] : m_captures) keys.push_back(key);
+    for (auto key : keys)
+        if (auto it = m_captures.find(key); it != m_captures.end()) it->second.capture->drain();
+}
+
+void Supervisor::finish_stop(Instance& inst) {
+    // Whoever waits on this stop (a reply, a restart) sees the app's last lines in its files.
+    drain_output(inst.id);
+    if (inst.kill_timer) {
+        m_reactor.cancel(inst.kill_timer);
+        inst.kill_timer = 0;
+    }
+    inst.pgid = 0;
+    inst.status = Status::stopped;
+    spdlog::info("{}[{}]: stopped", inst.app, inst.id);
+    auto callbacks = std::move(inst.on_stopped);
+    inst.on_stopped.clear();
+    // Callbacks may erase the instance: `inst` is not touched after this point.
+    for (auto& cb : callbacks) cb();
+}
+
+void Supervisor::restart(int id, Done done) {
+    stop(id, [this, id, done = std::move(done)] {
+        if (Instance* inst = m_registry.find(id); inst && !is_running(inst->status)) {
+            inst->restarts++;
+            inst->history = {};
+            spawn(*inst);
+        }
+        if (done) done();
+    });
+}
+
+void Supervisor::remove(int id, Done done) {
+    stop(id, [this, id, done = std::move(done)] {
+        m_registry.erase(id);
+        if (done) done();
+    });
+}
+
+void Supervisor::reset(int id) {
+    if (Instance* inst = m_registry.find(id)) {
+        inst->restarts = 0;
+        inst->history = {};
+    }
+}
+
+bool Supervisor::send_signal(int id, int sig) {
+    Instance* inst = m_registry.find(id);
+    return inst && inst->pid && signal_group(inst->pid, sig);
+}
+
+void Supervisor::reap() {
+    int status = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (Instance* inst = m_registry.find_by_pid(pid)) on_exit(*inst, status);
+    }
+    // A stop finishes once the main process and every group member are gone.
+    std::vector<int> finished;
+    for (auto& [id, inst] : m_registry.instances())
+        if (inst.status == Status::stopping && inst.pid == 0 && !group_alive(inst.pgid))
+            finished.push_back(id);
+    for (int id : finished)
+        if (Instance* inst = m_registry.find(id)) finish_stop(*inst);
+}
+
+void Supervisor::on_exit(Instance& inst, int wait_status) {
+    App* app = m_registry.find_app(inst.app);
+    RunEnd end;
+    end.uptime_ms = mono_ms() - inst.started_mono;
+    if (WIFEXITED(wait_status)) {
+        inst.exit_code = WEXITSTATUS(wait_status);
+        end.exit_code = inst.exit_code;
+    } else if (WIFSIGNALED(wait_status)) {
+        inst.signal = WTERMSIG(wait_status);
+        end.signal = inst.signal;
+    }
+    m_registry.set_pid(inst, 0);
+    if (auto pf = pid_file_for(app->spec, inst); !pf.empty()) unlink(pf.c_str());
+    spdlog::info("{}[{}]: exited ({} {}) after {} ms", inst.app, inst.id,
+                 end.exit_code ? "code" : "signal", end.exit_code ? *end.exit_code : *end.signal,
+                 end.uptime_ms);
+
+    if (inst.status == Status::stopping) return; // reap() finishes it once the group is gone
+
+    // The main process is gone on its own: like systemd, take its leftovers with it.
+    signal_group(inst.pgid, SIGKILL);
+    inst.pgid = 0;
+
+    RestartDecision d = decide_restart(app->spec, inst.history, end);
+    inst.history = d.history;
+    switch (d.action) {
+    case RestartDecision::Action::stop:
+        inst.status = Status::stopped;
+        break;
+    case RestartDecision::Action::error:
+        inst.status = Status::errored;
+        spdlog::warn("{}[{}]: errored after {} unstable restarts", inst.app, inst.id,
+                     inst.history.unstable_restarts);
+        break;
+    case RestartDecision::Action::restart:
+        inst.restarts++;
+        if (d.delay_ms <= 0) {
+            spawn(inst);
+        } else {
+            inst.status = Status::waiting_restart;
+            int id = inst.id;
+            inst.restart_timer = m_reactor.after(d.delay_ms, [this, id] {
+                Instance* i = m_registry.find(id);
+                if (!i || i->status != Status::waiting_restart) return;
+                i->restart_timer = 0;
+                spawn(*i);
+            });
+        }
+        break;
+    }
+}
+
+} // namespace rein::daemon

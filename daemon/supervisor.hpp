@@ -1,0 +1,69 @@
+#pragma once
+// Applies lifecycle transitions: spawns instances, reaps them, runs the restart policy's
+// decisions and graceful stops. The only user of child.hpp; handlers call it, never fork.
+#include "common/paths.hpp"
+#include "daemon/registry.hpp"
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+namespace rein::daemon {
+
+class OutputCapture;
+
+class Supervisor {
+  public:
+    using Done = std::function<void()>;
+
+    Supervisor(Reactor& reactor, Registry& registry, Paths paths);
+    ~Supervisor();
+
+    /// Starts the instance unless it is running. A manual start clears `errored`.
+    void start(int id);
+    /// Graceful stop: kill_signal to the group, SIGKILL after kill_timeout. `done` runs once no
+    /// process of the instance is left (at once if none was running).
+    void stop(int id, Done done);
+    /// Stop then start, counted in `restarts`; clears errored and the unstable count. `done`
+    /// runs once the new process is spawned.
+    void restart(int id, Done done);
+    /// Stop then forget the instance (and the app with its last instance).
+    void remove(int id, Done done);
+    /// Zeroes the restart counters.
+    void reset(int id);
+
+    /// Reaps every exited child (SIGCHLD). Also reaps orphaned grandchildren: the daemon is a
+    /// child subreaper, so a stop can tell when the whole process group is gone.
+    void reap();
+
+    /// Commits every line still in any pipe (daemon shutdown: every process is gone).
+    void drain_all_output();
+
+    /// Sends a signal to the instance's process group (its main process leads it).
+    bool send_signal(int id, int sig);
+
+  private:
+    void spawn(Instance& inst);
+    void on_exit(Instance& inst, int wait_status);
+    void finish_stop(Instance& inst);
+    void escalate(int id);
+    std::vector<std::string> build_env(const App& app, const Instance& inst) const;
+
+    Reactor& m_reactor;
+    Registry& m_registry;
+    Paths m_paths;
+    /// Commits whatever the instance's pipes still hold (its processes are gone).
+    void drain_output(int id);
+
+    struct Capture {
+        int instance_id;
+        std::unique_ptr<OutputCapture> capture;
+    };
+    std::unordered_map<std::uint64_t, Capture> m_captures;
+    std::uint64_t m_next_capture = 1;
+};
+
+/// Calls `done` once `count` completions have been reported through the returned callable.
+Supervisor::Done make_barrier(std::size_t count, Supervisor::Done done);
+
+} // namespace rein::daemon

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages rein needs to build and test, skipping those already present.
+# Safe to run repeatedly; needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+pkgs=(cmake make g++ pkg-config libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
+  nlohmann-json3-dev doctest-dev libncurses-dev)
+# Extra tools the test suite drives (tmux for monit, procps for ps in post-mortems).
+pkgs+=(tmux procps)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps.sh: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "deps.sh: need root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

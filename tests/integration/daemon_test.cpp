@@ -1,0 +1,157 @@
+// The daemon itself: autostart, ping, kill, its files and their modes, a hostile socket peer.
+#include "harness.hpp"
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+using namespace rein::test;
+
+namespace {
+
+mode_t mode_of(const std::string& path) {
+    struct stat st {};
+    REQUIRE(stat(path.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+}
+
+int connect_raw(const Home& h) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::string p = h.path("rein.sock");
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", p.c_str());
+    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    return fd;
+}
+
+// Reads one line (bounded by the socket's receive timeout); "" when the daemon closed.
+std::string read_line(int fd) {
+    std::string line;
+    char c;
+    while (read(fd, &c, 1) == 1) {
+        if (c == '\n') return line;
+        line += c;
+    }
+    return line;
+}
+
+void send_all(int fd, const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) return; // the daemon may close on us mid-way: that is allowed
+        off += std::size_t(n);
+    }
+}
+
+} // namespace
+
+TEST_CASE("the first command starts the daemon, which answers ping") {
+    Home h;
+    Run r = h.rein({"ping"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("reind " REIN_VERSION) != std::string::npos);
+    pid_t d = h.daemon_pid();
+    CHECK(alive(d));
+    CHECK(mode_of(h.dir()) == 0700);
+    CHECK(mode_of(h.path("rein.sock")) == 0600);
+    CHECK(h.read("reind.log").find("serving") != std::string::npos);
+    // A second command reuses the same daemon.
+    CHECK(h.rein({"ls"}).code == 0);
+    CHECK(h.daemon_pid() == d);
+}
+
+TEST_CASE("kill stops every app and ends the daemon") {
+    Home h;
+    std::string eco = h.write("eco.yaml", "apps:\n"
+                                          "  - name: a\n    script: " +
+                                              fixture() +
+                                              "\n"
+                                              "  - name: b\n    script: " +
+                                              fixture() +
+                                              "\n"
+                                              "    instances: 2\n");
+    REQUIRE(h.rein({"start", eco}).code == 0);
+    REQUIRE(h.wait_status("a", "online"));
+    REQUIRE(h.wait_status("b", "online", 2));
+    std::vector<pid_t> pids;
+    for (const auto& row : h.jlist()) pids.push_back(row["pid"].get<pid_t>());
+    pid_t d = h.daemon_pid();
+    Run r = h.rein({"kill"});
+    CHECK(r.code == 0);
+    CHECK_FALSE(alive(d));
+    for (pid_t p : pids) CHECK_FALSE(alive(p));
+    CHECK(access(h.path("rein.sock").c_str(), F_OK) != 0);
+    // kill without a daemon is not an error.
+    CHECK(h.rein({"kill"}).code == 0);
+}
+
+TEST_CASE("garbage, wrong types and oversized requests leave the daemon serving") {
+    Home h;
+    REQUIRE(h.rein({"ping"}).code == 0);
+    pid_t d = h.daemon_pid();
+
+    int fd = connect_raw(h);
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    send_all(fd, "this is not json\n");
+    CHECK(read_line(fd).find("\"ok\":false") != std::string::npos);
+    send_all(fd, "[1,2,3]\n");
+    CHECK(read_line(fd).find("bad_request") != std::string::npos);
+    send_all(fd, "{\"id\":1,\"cmd\":42}\n");
+    CHECK(read_line(fd).find("bad_request") != std::string::npos);
+    send_all(fd, "{\"id\":2,\"cmd\":\"stop\",\"selector\":[true]}\n");
+    CHECK(read_line(fd).find("bad_request") != std::string::npos);
+    send_all(fd, "{\"id\":3,\"cmd\":\"nope\"}\n");
+    CHECK(read_line(fd).find("unknown_command") != std::string::npos);
+    send_all(fd, "{\"id\":4,\"cmd\":\"start\",\"apps\":[{\"name\":7}]}\n");
+    CHECK(read_line(fd).find("\"ok\":false") != std::string::npos);
+    // The same connection still carries requests.
+    send_all(fd, "{\"id\":5,\"cmd\":\"ping\"}\n");
+    CHECK(read_line(fd).find("\"ok\":true") != std::string::npos);
+    close(fd);
+
+    // Over 1 MiB without a newline: an error reply or a closed connection, nothing more.
+    fd = connect_raw(h);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    send_all(fd, std::string(2 * 1024 * 1024, 'x'));
+    std::string reply = read_line(fd);
+    CHECK((reply.empty() || reply.find("too_large") != std::string::npos));
+    close(fd);
+
+    // Binary junk with NULs, then a half request and a hang-up.
+    fd = connect_raw(h);
+    send_all(fd, std::string("\0\xff\xfe{\"id\":\n", 9));
+    send_all(fd, "{\"id\":9,\"cmd\":\"pi");
+    close(fd);
+
+    Run r = h.rein({"ping"});
+    CHECK(r.code == 0);
+    CHECK(h.daemon_pid() == d);
+    CHECK(alive(d));
+}
+
+TEST_CASE("a REIN_HOME too long for a socket path is a clear error") {
+    Home h;
+    std::string long_home = h.dir() + "/" + std::string(120, 'h');
+    Run r = h.rein({"ping"}, {"REIN_HOME=" + long_home});
+    CHECK(r.code == 1);
+    CHECK(r.err.find("socket") != std::string::npos);
+}
+
+TEST_CASE("usage errors exit 2, failures exit 1") {
+    Home h;
+    CHECK(h.rein({}).code == 2);
+    CHECK(h.rein({"frobnicate"}).code == 2);
+    CHECK(h.rein({"stop"}).code == 2);
+    CHECK(h.rein({"start", "x", "--instances"}).code == 2);
+    Run r = h.rein({"stop", "nosuchapp"});
+    CHECK(r.code == 1);
+    CHECK(r.err.find("nosuchapp") != std::string::npos);
+    CHECK(h.rein({"--help"}).code == 0);
+}

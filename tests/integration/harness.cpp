@@ -1,0 +1,210 @@
+#include "harness.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <poll.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace rein::test {
+
+namespace {
+
+// Set when any assertion of the current test case failed: its home is kept for the post-mortem.
+bool g_failed = false;
+
+struct FailureListener : doctest::IReporter {
+    explicit FailureListener(const doctest::ContextOptions&) {}
+    void report_query(const doctest::QueryData&) override {}
+    void test_run_start() override {}
+    void test_run_end(const doctest::TestRunStats&) override {}
+    void test_case_start(const doctest::TestCaseData&) override { g_failed = false; }
+    void test_case_reenter(const doctest::TestCaseData&) override {}
+    void test_case_end(const doctest::CurrentTestCaseStats&) override {}
+    void test_case_exception(const doctest::TestCaseException&) override { g_failed = true; }
+    void subcase_start(const doctest::SubcaseSignature&) override {}
+    void subcase_end() override {}
+    void log_assert(const doctest::AssertData& ad) override {
+        if (ad.m_failed) g_failed = true;
+    }
+    void log_message(const doctest::MessageData&) override {}
+    void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+REGISTER_LISTENER("rein-failures", 1, FailureListener);
+
+} // namespace
+
+bool wait_until(const std::function<bool()>& pred, int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        if (pred()) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10)); // poll interval, not a sync
+    }
+}
+
+bool alive(pid_t pid) {
+    if (pid <= 0) return false;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;
+    auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+std::string fixture() {
+    return REIN_FIXTURE_BIN;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+Home::Home() {
+    char tmpl[] = "/tmp/rt.XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    m_dir = tmpl;
+}
+
+Home::~Home() {
+    rein({"kill"});
+    if (pid_t d = daemon_pid(); alive(d)) kill(d, SIGKILL);
+    for (pid_t p : m_seen)
+        if (alive(p)) kill(-p, SIGKILL), kill(p, SIGKILL);
+    if (g_failed) {
+        MESSAGE("kept REIN_HOME for the post-mortem: " << m_dir);
+    } else {
+        std::error_code ec;
+        std::filesystem::remove_all(m_dir, ec);
+    }
+}
+
+Run Home::rein(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
+               const std::string& cwd) const {
+    int out[2], err[2];
+    REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+    REQUIRE(pipe2(err, O_CLOEXEC) == 0);
+    // The test's environment, then REIN_HOME, then extra_env: a later KEY= replaces an earlier.
+    std::vector<std::string> env;
+    auto put = [&env](const std::string& kv) {
+        std::string key = kv.substr(0, kv.find('=') + 1);
+        std::erase_if(env,
+                      [&](const std::string& e) { return e.compare(0, key.size(), key) == 0; });
+        env.push_back(kv);
+    };
+    for (char** e = environ; *e; ++e) put(*e);
+    put("REIN_HOME=" + m_dir);
+    for (const auto& kv : extra_env) put(kv);
+    std::vector<std::string> argv = {REIN_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargv, cenv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    for (auto& e : env) cenv.push_back(e.data());
+    cenv.push_back(nullptr);
+
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+        execve(cargv[0], cargv.data(), cenv.data());
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    Run r;
+    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    int open_fds = 2;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (open_fds > 0 && std::chrono::steady_clock::now() < deadline) {
+        if (poll(fds, 2, 1000) <= 0) continue;
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+            char buf[65536];
+            ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+            if (n > 0) {
+                (i == 0 ? r.out : r.err).append(buf, std::size_t(n));
+            } else if (n == 0 || errno != EINTR) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                --open_fds;
+            }
+        }
+    }
+    for (auto& p : fds)
+        if (p.fd >= 0) close(p.fd);
+    if (open_fds > 0) kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    r.code = open_fds > 0 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+nlohmann::json Home::jlist() const {
+    Run r = rein({"jlist"});
+    REQUIRE_MESSAGE(r.code == 0, "jlist failed: " << r.err);
+    auto j = nlohmann::json::parse(r.out);
+    for (const auto& row : j)
+        if (row["pid"].is_number()) m_seen.push_back(row["pid"].get<pid_t>());
+    return j;
+}
+
+nlohmann::json Home::row(int id) const {
+    for (const auto& r : jlist())
+        if (r["id"] == id) return r;
+    return nullptr;
+}
+
+std::vector<nlohmann::json> Home::rows(const std::string& name) const {
+    std::vector<nlohmann::json> out;
+    for (const auto& r : jlist())
+        if (r["name"] == name) out.push_back(r);
+    return out;
+}
+
+bool Home::wait_status(const std::string& name, const std::string& status, std::size_t count,
+                       int timeout_ms) const {
+    return wait_until(
+        [&] {
+            auto rs = rows(name);
+            if (rs.size() < count) return false;
+            for (const auto& r : rs)
+                if (r["status"] != status) return false;
+            return true;
+        },
+        timeout_ms);
+}
+
+std::string Home::write(const std::string& name, const std::string& text) const {
+    std::string p = path(name);
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+}
+
+std::string Home::read(const std::string& name) const {
+    return slurp(path(name));
+}
+
+pid_t Home::daemon_pid() const {
+    std::string s = read("reind.pid");
+    return s.empty() ? 0 : pid_t(std::stoi(s));
+}
+
+} // namespace rein::test

@@ -1,0 +1,68 @@
+#pragma once
+// Integration test harness: a temporary REIN_HOME per test, the real `rein` run as a child
+// process, polling with deadlines, and cleanup of every process a test started, by pid.
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace rein::test {
+
+/// What one run of `rein` did.
+struct Run {
+    int code = -1; ///< exit status; -1 when it had to be killed
+    std::string out, err;
+};
+
+/// Polls `pred` every few milliseconds until it holds or `timeout_ms` passes.
+bool wait_until(const std::function<bool()>& pred, int timeout_ms = 10000);
+
+/// True while a process with this pid exists (and is not a zombie).
+bool alive(pid_t pid);
+
+/// The fixture app's path.
+std::string fixture();
+
+/// One temporary home (short, so the socket path fits) and the daemon that serves it.
+class Home {
+  public:
+    Home();
+    ~Home();
+    Home(const Home&) = delete;
+    Home& operator=(const Home&) = delete;
+
+    const std::string& dir() const { return m_dir; }
+    std::string path(const std::string& name) const { return m_dir + "/" + name; }
+
+    /// Runs `rein args...` with REIN_HOME set and `extra_env` added (KEY=VALUE); at most 60 s.
+    Run rein(const std::vector<std::string>& args, const std::vector<std::string>& extra_env = {},
+             const std::string& cwd = "") const;
+    /// `rein jlist` parsed (checks it succeeded); remembers every pid for cleanup.
+    nlohmann::json jlist() const;
+    /// The row of instance `id`, or null.
+    nlohmann::json row(int id) const;
+    /// Rows whose name is `name`.
+    std::vector<nlohmann::json> rows(const std::string& name) const;
+    /// Waits until every instance of `name` (and at least `count`) has `status`.
+    bool wait_status(const std::string& name, const std::string& status, std::size_t count = 1,
+                     int timeout_ms = 10000) const;
+
+    /// Writes `text` to a file in the home; returns its path.
+    std::string write(const std::string& name, const std::string& text) const;
+    /// The file's contents, or "" when missing.
+    std::string read(const std::string& name) const;
+
+    /// The daemon's pid from reind.pid (0 when none).
+    pid_t daemon_pid() const;
+
+  private:
+    std::string m_dir;
+    mutable std::vector<pid_t> m_seen; // every app pid jlist reported, killed at the end
+};
+
+/// Reads a whole file ("" when missing).
+std::string slurp(const std::string& path);
+
+} // namespace rein::test
