@@ -67,7 +67,8 @@ Status read_app(Draft& d, const YAML::Node& app, const std::string& file, const 
     if (!app.IsMap()) return where_error(d.app_at, "each app must be a map of keys");
     std::set<std::string> seen;
     for (auto it = app.begin(); it != app.end(); ++it) {
-        const YAML::Node& key = it->first;
+        // Copies: yaml-cpp iterators hand out temporaries, a reference into one dangles.
+        const YAML::Node key = it->first;
         if (!key.IsScalar()) return file_error(file, key.Mark(), "a key must be a plain name");
         const std::string& k = key.Scalar();
         if (!seen.insert(k).second)
@@ -143,7 +144,8 @@ Result<std::vector<AppSpec>> load(const std::string& file, const LoadOptions& op
     YAML::Node apps_key;
     bool has_apps = false; // a default YAML::Node converts to true, so it cannot say this
     for (auto it = root.begin(); it != root.end(); ++it) {
-        const YAML::Node& key = it->first;
+        // Copies: yaml-cpp iterators hand out temporaries, a reference into one dangles.
+        const YAML::Node key = it->first;
         if (key.IsScalar() && key.Scalar() == "apps") {
             if (has_apps) return file_error(file, key.Mark(), "duplicate key 'apps'");
             has_apps = true;
@@ -185,6 +187,13 @@ Result<std::vector<AppSpec>> load(const std::string& file, const LoadOptions& op
         std::erase_if(drafts, [&](const Draft& d) {
             return std::find(opts.only.begin(), opts.only.end(), d.spec.name) == opts.only.end();
         });
+    // PM2 ignores an --env profile no app defines; a typo there would silently run the wrong
+    // environment, so rein says so.
+    if (!opts.env_profile.empty() &&
+        std::none_of(drafts.begin(), drafts.end(),
+                     [&](const Draft& d) { return d.profiles.count(opts.env_profile) > 0; }))
+        return make_error("bad_ecosystem", "--env " + opts.env_profile + ": no app in " + file +
+                                               " has 'env_" + opts.env_profile + "'");
     const bool renames = std::any_of(opts.overrides.begin(), opts.overrides.end(),
                                      [](const auto& o) { return o.first == "name"; });
     if (renames && drafts.size() > 1)

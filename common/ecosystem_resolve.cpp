@@ -165,7 +165,7 @@ Result<AppSpec> finish(Draft& d, const LoadOptions& opts) {
     if (!d.has_exec_mode)
         d.spec.exec_mode = d.spec.instances > 1 ? ExecMode::cluster : ExecMode::fork;
     if (!opts.env_profile.empty()) {
-        // A profile no app defines is not an error: PM2 ignores it too.
+        // An app without this profile keeps its env (load() rejects a profile no app has).
         const auto it = d.profiles.find(opts.env_profile);
         if (it != d.profiles.end())
             for (const auto& [k, v] : it->second) d.spec.env[k] = v;

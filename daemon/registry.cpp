@@ -93,6 +93,7 @@ Result<std::vector<int>> Registry::select(const std::string& selector) const {
     std::vector<int> ids;
     if (selector == "all") {
         for (const auto& [id, inst] : m_instances) ids.push_back(id);
+        if (ids.empty()) return make_error(protocol::code::not_found, "no process is managed");
         return ids;
     }
     int id = 0;

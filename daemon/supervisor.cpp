@@ -236,6 +236,9 @@ void Supervisor::reset(int id) {
     if (Instance* inst = m_registry.find(id)) {
         inst->restarts = 0;
         inst->history = {};
+        // Out of the errored state: the counters that put it there are gone. It stays down
+        // until started, as a stop would leave it.
+        if (inst->status == Status::errored) inst->status = Status::stopped;
     }
 }
 

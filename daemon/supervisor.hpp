@@ -29,7 +29,7 @@ class Supervisor {
     void restart(int id, Done done);
     /// Stop then forget the instance (and the app with its last instance).
     void remove(int id, Done done);
-    /// Zeroes the restart counters.
+    /// Zeroes the restart counters; an errored instance becomes stopped.
     void reset(int id);
 
     /// Reaps every exited child (SIGCHLD). Also reaps orphaned grandchildren: the daemon is a

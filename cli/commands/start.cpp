@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <sstream>
+#include <unistd.h>
 
 namespace rein::cli {
 
@@ -53,6 +54,17 @@ int run_start(Context& ctx, const StartOpts& o) {
         if (!apps) return report(apps.error());
         specs = std::move(*apps);
     } else {
+        // `rein start api` or `rein start 3` restarts a known, stopped app (as in PM2) when no
+        // file of that name exists here.
+        if (o.args.empty() && o.overrides.empty() && o.env_profile.empty() && o.only.empty() &&
+            access(o.target.c_str(), F_OK) != 0) {
+            auto client = ctx.connect();
+            if (!client) return k_exit_failed;
+            auto reply = client->call("start", {{"selector", o.target}});
+            if (reply) return show_table(ctx, *client);
+            if (reply.error().code != "not_found") return report(reply.error());
+            // Not a known app either: fall through to the script's own error.
+        }
         if (!o.env_profile.empty()) return report("--env needs an ecosystem file");
         if (!o.only.empty()) return report("--only needs an ecosystem file");
         auto app = app_from_script(o.target, o.args, opts);

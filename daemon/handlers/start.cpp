@@ -4,7 +4,15 @@ namespace rein::daemon::handlers {
 
 // start {"apps": [AppSpec...]}: new apps are created and started; an app whose instances all
 // run is left as it is and reported; a stopped app takes the new config and starts.
+// start {selector | names}: starts the matched instances that are not running (`rein start api`
+// for an app that was stopped, as in PM2).
 void start(Context& ctx, const nlohmann::json& req, const Responder& reply) {
+    if (!req.contains("apps")) {
+        auto ids = select_instances(ctx, req);
+        if (!ids) return reply.fail(ids.error().code, ids.error().message);
+        for (int id : *ids) ctx.supervisor.start(id);
+        return reply.ok({{"apps", nlohmann::json::array()}, {"rows", rows_of(ctx, *ids)}});
+    }
     auto prepared = prepare_apps(ctx, req);
     if (!prepared) return reply.fail(prepared.error().code, prepared.error().message);
 

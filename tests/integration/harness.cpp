@@ -73,6 +73,20 @@ std::string slurp(const std::string& path) {
     return ss.str();
 }
 
+std::string fixture_app(const std::string& name, const std::vector<std::string>& actions,
+                        const std::vector<std::string>& extra) {
+    std::string s = "  - name: " + name + "\n    script: " + fixture() + "\n";
+    s += "    args: " + nlohmann::json(actions).dump() + "\n";
+    for (const auto& line : extra) s += "    " + line + "\n";
+    return s;
+}
+
+std::string Home::ecosystem(const std::vector<std::string>& apps, const std::string& name) const {
+    std::string text = "apps:\n";
+    for (const auto& a : apps) text += a;
+    return write(name, text);
+}
+
 Home::Home() {
     char tmpl[] = "/tmp/rt.XXXXXX";
     REQUIRE(mkdtemp(tmpl) != nullptr);

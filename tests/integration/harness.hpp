@@ -25,6 +25,11 @@ bool alive(pid_t pid);
 /// The fixture app's path.
 std::string fixture();
 
+/// One ecosystem-file app entry running the fixture with `actions`, plus `extra` YAML lines
+/// (each "key: value", indented by the helper).
+std::string fixture_app(const std::string& name, const std::vector<std::string>& actions,
+                        const std::vector<std::string>& extra = {});
+
 /// One temporary home (short, so the socket path fits) and the daemon that serves it.
 class Home {
   public:
@@ -48,6 +53,10 @@ class Home {
     /// Waits until every instance of `name` (and at least `count`) has `status`.
     bool wait_status(const std::string& name, const std::string& status, std::size_t count = 1,
                      int timeout_ms = 10000) const;
+
+    /// Writes an ecosystem file `name` whose apps are the given entries; returns its path.
+    std::string ecosystem(const std::vector<std::string>& apps,
+                          const std::string& name = "eco.yaml") const;
 
     /// Writes `text` to a file in the home; returns its path.
     std::string write(const std::string& name, const std::string& text) const;
