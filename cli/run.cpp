@@ -19,6 +19,7 @@ int run(int argc, char** argv) {
     std::vector<std::pair<CLI::App*, Runner>> runners;
     for (const auto& def : command_table()) {
         CLI::App* sub = app.add_subcommand(def.name, def.help);
+        sub->fallthrough(); // `rein ls --no-color` works as well as `rein --no-color ls`
         for (const auto& alias : def.aliases) sub->alias(alias);
         runners.emplace_back(sub, def.setup(*sub));
     }

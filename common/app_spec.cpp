@@ -67,6 +67,8 @@ void to_json(json& j, const AppSpec& s) {
         {"log_file", s.log_file},
         {"time", s.time},
         {"log_date_format", s.log_date_format},
+        {"log_max_size", s.log_max_size},
+        {"log_max_files", s.log_max_files},
         {"instance_var", s.instance_var},
         {"increment_var", s.increment_var},
         {"pid_file", s.pid_file},
@@ -119,6 +121,8 @@ void from_json(const json& j, AppSpec& s) {
     read_opt(j, "log_file", s.log_file);
     read_opt(j, "time", s.time);
     read_opt(j, "log_date_format", s.log_date_format);
+    read_opt(j, "log_max_size", s.log_max_size);
+    read_opt(j, "log_max_files", s.log_max_files);
     read_opt(j, "instance_var", s.instance_var);
     read_opt(j, "increment_var", s.increment_var);
     read_opt(j, "pid_file", s.pid_file);

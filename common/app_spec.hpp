@@ -40,11 +40,13 @@ struct AppSpec {
     int kill_signal = 2;                           ///< SIGINT
     std::int64_t kill_timeout_ms = 1600;
 
-    std::string out_file;        ///< absolute; empty: $REIN_HOME/logs/<name>-out.log
-    std::string error_file;      ///< absolute; empty: $REIN_HOME/logs/<name>-error.log
-    std::string log_file;        ///< absolute; empty: no combined log
-    bool time = false;           ///< prefix each log line with a timestamp
-    std::string log_date_format; ///< strftime format (plus %L for milliseconds); empty: ISO 8601
+    std::string out_file;          ///< absolute; empty: $REIN_HOME/logs/<name>-out.log
+    std::string error_file;        ///< absolute; empty: $REIN_HOME/logs/<name>-error.log
+    std::string log_file;          ///< absolute; empty: no combined log
+    bool time = false;             ///< prefix each log line with a timestamp
+    std::string log_date_format;   ///< strftime format (plus %L for milliseconds); empty: ISO 8601
+    std::int64_t log_max_size = 0; ///< rotate a log file once it reaches this many bytes; 0: off
+    int log_max_files = 10;        ///< rotated files kept per log file
 
     std::string instance_var = "NODE_APP_INSTANCE";
     std::string increment_var; ///< empty: none; else env[increment_var] is an integer base

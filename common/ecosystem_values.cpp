@@ -26,8 +26,7 @@ struct UnsupportedKey {
 constexpr UnsupportedKey k_unsupported[] = {
     {"listen", ""},         {"max_memory_restart", ""}, {"wait_ready", "false"},
     {"listen_timeout", ""}, {"cron_restart", ""},       {"watch", "false"},
-    {"ignore_watch", ""},   {"watch_delay", ""},        {"log_max_size", ""},
-    {"log_max_files", ""},
+    {"ignore_watch", ""},   {"watch_delay", ""},
 };
 
 const std::string k_list_problem = "expected a string or a list of strings";
@@ -122,6 +121,15 @@ Status set_duration(std::int64_t& field, const YAML::Node& v, const Where& w) {
     auto ms = parse_duration_ms(*s);
     if (!ms) return value_error(w, ms.error().message);
     field = *ms;
+    return ok();
+}
+
+Status set_size(std::int64_t& field, const YAML::Node& v, const Where& w) {
+    auto s = text(v);
+    if (!s) return value_error(w, "expected a size (bytes, or e.g. 512K, 200M, 1G)");
+    auto bytes = parse_size_bytes(*s);
+    if (!bytes) return value_error(w, bytes.error().message);
+    field = *bytes;
     return ok();
 }
 
@@ -346,6 +354,15 @@ const KeySetter k_setters[] = {
          auto s = text(v);
          if (!s) return value_error(w, "expected a strftime format string");
          d.spec.log_date_format = *s;
+         return ok();
+     }},
+    {"log_max_size", [](Draft& d, const YAML::Node& v, const Where& w,
+                        const LoadOptions&) { return set_size(d.spec.log_max_size, v, w); }},
+    {"log_max_files",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         auto n = integer(v);
+         if (!n || *n < 0 || *n > 1000) return value_error(w, "expected an integer 0..1000");
+         d.spec.log_max_files = static_cast<int>(*n);
          return ok();
      }},
     {"instance_var", [](Draft& d, const YAML::Node& v, const Where& w,

@@ -1,33 +1,36 @@
 #include "daemon/app_logs.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rein::daemon {
 
-AppLogs::AppLogs(const AppSpec& spec, const std::string& default_dir)
-    : m_out_path(spec.out_file.empty() ? default_dir + "/" + spec.name + "-out.log"
-                                       : spec.out_file),
-      m_err_path(spec.error_file.empty() ? default_dir + "/" + spec.name + "-error.log"
-                                         : spec.error_file),
-      m_combined_path(spec.log_file), m_time(spec.time), m_date_format(spec.log_date_format) {}
+AppLogs::AppLogs(const AppSpec& spec, const std::string& default_dir, LogHub* hub)
+    : m_name(spec.name), m_namespace(spec.namespace_name), m_time(spec.time),
+      m_date_format(spec.log_date_format), m_max_size(spec.log_max_size),
+      m_max_files(spec.log_max_files), m_hub(hub) {
+    m_out.path = spec.out_file.empty() ? default_dir + "/" + spec.name + "-out.log" : spec.out_file;
+    m_err.path =
+        spec.error_file.empty() ? default_dir + "/" + spec.name + "-error.log" : spec.error_file;
+    m_combined.path = spec.log_file;
+}
 
 std::string AppLogs::open() {
-    auto open_one = [](const std::string& path, File& f) -> std::string {
-        if (path.empty()) return {};
-        int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-        if (fd < 0) return "cannot open log file " + path + ": " + std::strerror(errno);
-        write_all(f); // lines queued for the old file land there before the switch
-        f.fd.reset(fd);
-        return {};
-    };
-    std::string err = open_one(m_out_path, m_out);
-    if (err.empty()) err = open_one(m_err_path, m_err);
-    if (err.empty()) err = open_one(m_combined_path, m_combined);
-    return err;
+    for (File* f : {&m_out, &m_err, &m_combined}) {
+        if (f->path.empty()) continue;
+        int fd = ::open(f->path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+        if (fd < 0) return "cannot open log file " + f->path + ": " + std::strerror(errno);
+        write_all(*f); // lines queued for the old file land there before the switch
+        f->fd.reset(fd);
+        struct stat st {};
+        f->size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? std::uint64_t(st.st_size) : 0;
+    }
+    return {};
 }
 
 void AppLogs::append(File& f, std::string_view prefix, std::string_view line) {
@@ -36,7 +39,7 @@ void AppLogs::append(File& f, std::string_view prefix, std::string_view line) {
     f.pending.push_back('\n');
 }
 
-void AppLogs::add_line(Stream stream, std::string_view line, std::int64_t wall_ms) {
+void AppLogs::add_line(int id, Stream stream, std::string_view line, std::int64_t wall_ms) {
     std::string prefix;
     if (m_time) {
         prefix = format_log_time(m_date_format, wall_ms);
@@ -44,24 +47,89 @@ void AppLogs::add_line(Stream stream, std::string_view line, std::int64_t wall_m
     }
     append(stream == Stream::out ? m_out : m_err, prefix, line);
     if (m_combined.fd) append(m_combined, prefix, line);
+    if (m_hub && m_hub->active()) m_publish.push_back({id, stream, wall_ms, std::string(line)});
 }
 
 void AppLogs::write_all(File& f) {
-    std::size_t off = 0;
-    while (off < f.pending.size() && f.fd) {
-        ssize_t n = ::write(f.fd.get(), f.pending.data() + off, f.pending.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break; // disk full or gone: the lines cannot be kept anywhere better
-        off += std::size_t(n);
+    std::string_view rest = f.pending;
+    while (!rest.empty() && f.fd) {
+        std::size_t take = rest.size();
+        if (m_max_size > 0 && f.size + take > std::uint64_t(m_max_size)) {
+            // Only whole lines go in, so a line is always whole in exactly one file: as many
+            // as fit, or at least one line when the file is empty.
+            std::size_t room = f.size < std::uint64_t(m_max_size) ? m_max_size - f.size : 0;
+            std::size_t cut = room > 0 ? rest.rfind('\n', room - 1) : std::string_view::npos;
+            if (cut == std::string_view::npos && f.size > 0) {
+                rotate(f);
+                if (f.size > 0)
+                    take = rest.size(); // could not rotate: keep appending
+                else
+                    continue;
+            } else {
+                take = cut != std::string_view::npos ? cut + 1 : rest.find('\n') + 1;
+            }
+        }
+        std::size_t written = write_some(f, rest.substr(0, take));
+        rest.remove_prefix(written);
+        if (written < take) break; // disk full or gone: the lines cannot be kept anywhere better
     }
     f.pending.clear();
     if (f.pending.capacity() > 64 * 1024) f.pending.shrink_to_fit();
 }
 
+std::size_t AppLogs::write_some(File& f, std::string_view bytes) {
+    std::size_t off = 0;
+    while (off < bytes.size()) {
+        ssize_t n = ::write(f.fd.get(), bytes.data() + off, bytes.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        off += std::size_t(n);
+    }
+    f.size += off;
+    return off;
+}
+
+void AppLogs::rotate(File& f) {
+    struct stat st {};
+    if (fstat(f.fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return; // /dev/null, a FIFO...
+    // api-out.log.(N-1) -> .N, ..., api-out.log -> .1; the oldest falls off the end.
+    if (m_max_files > 0) {
+        unlink(rotated_path(f.path, m_max_files).c_str());
+        for (int n = m_max_files - 1; n >= 1; --n)
+            rename(rotated_path(f.path, n).c_str(), rotated_path(f.path, n + 1).c_str());
+        rename(f.path.c_str(), rotated_path(f.path, 1).c_str());
+    } else {
+        unlink(f.path.c_str());
+    }
+    int fd = ::open(f.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) return; // keep writing to the renamed file rather than lose lines
+    f.fd.reset(fd);
+    f.size = 0;
+}
+
 void AppLogs::flush() {
-    write_all(m_out);
-    write_all(m_err);
-    write_all(m_combined);
+    for (File* f : {&m_out, &m_err, &m_combined}) write_all(*f);
+    if (m_publish.empty()) return;
+    auto lines = std::move(m_publish);
+    m_publish.clear();
+    for (const auto& p : lines)
+        m_hub->publish({m_name, m_namespace, p.id, p.stream, p.wall_ms, p.text});
+}
+
+void AppLogs::truncate() {
+    flush();
+    for (File* f : {&m_out, &m_err, &m_combined}) {
+        if (!f->fd) continue;
+        struct stat st {};
+        if (fstat(f->fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (ftruncate(f->fd.get(), 0) == 0) f->size = 0;
+        for (int n = 1; n <= std::max(m_max_files, 1); ++n)
+            unlink(rotated_path(f->path, n).c_str());
+    }
+}
+
+std::string rotated_path(const std::string& path, int n) {
+    return path + "." + std::to_string(n);
 }
 
 std::string format_log_time(const std::string& format, std::int64_t wall_ms) {

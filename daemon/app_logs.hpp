@@ -1,51 +1,72 @@
 #pragma once
 // An app's log files: stdout, stderr and the optional combined file, shared by all its instances.
 // Lines are appended whole (one write per batch of complete lines, O_APPEND), so instances never
-// cut into each other's lines.
+// cut into each other's lines. Committed lines are then offered to live followers (LogHub).
 #include "common/app_spec.hpp"
 #include "common/unique_fd.hpp"
+#include "daemon/log_hub.hpp"
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rein::daemon {
 
-enum class Stream { out, err };
-
 class AppLogs {
   public:
-    /// Files are opened lazily by open(); `default_dir` holds <name>-out.log / <name>-error.log.
-    AppLogs(const AppSpec& spec, const std::string& default_dir);
+    /// Files are opened by open(); `default_dir` holds <name>-out.log / <name>-error.log.
+    /// `hub` (may be null) receives every line once it is written.
+    AppLogs(const AppSpec& spec, const std::string& default_dir, LogHub* hub);
 
     /// Opens (or reopens, after an external rotation) every file. Returns an error sentence on
     /// failure, empty on success.
     std::string open();
-    /// Queues one line from `stream`; lines are written by flush().
-    void add_line(Stream stream, std::string_view line, std::int64_t wall_ms);
-    /// Writes the queued lines.
+    /// Queues one line that instance `id` wrote on `stream`; flush() writes it.
+    void add_line(int id, Stream stream, std::string_view line, std::int64_t wall_ms);
+    /// Writes the queued lines (rotating first where log_max_size says so), then publishes them.
     void flush();
+    /// Empties every file and removes its rotated copies (`rein flush`).
+    void truncate();
 
-    const std::string& out_path() const { return m_out_path; }
-    const std::string& err_path() const { return m_err_path; }
-    const std::string& combined_path() const { return m_combined_path; }
+    const std::string& out_path() const { return m_out.path; }
+    const std::string& err_path() const { return m_err.path; }
+    const std::string& combined_path() const { return m_combined.path; }
 
   private:
     struct File {
+        std::string path; ///< empty: this file is not kept
         UniqueFd fd;
         std::string pending;
+        std::uint64_t size = 0; ///< bytes in the file, for rotation
+    };
+    struct Published {
+        int id;
+        Stream stream;
+        std::int64_t wall_ms;
+        std::string text;
     };
     void append(File& f, std::string_view prefix, std::string_view line);
-    static void write_all(File& f);
+    void write_all(File& f);
+    /// Writes `bytes` to f (retrying short writes); returns how many were written.
+    static std::size_t write_some(File& f, std::string_view bytes);
+    void rotate(File& f);
 
-    std::string m_out_path, m_err_path, m_combined_path;
+    std::string m_name, m_namespace;
     bool m_time;
     std::string m_date_format;
+    std::int64_t m_max_size;
+    int m_max_files;
     File m_out, m_err, m_combined;
+    LogHub* m_hub;
+    std::vector<Published> m_publish; ///< written lines to offer to followers (only with any)
 };
 
 /// Formats a log timestamp: strftime `format` in local time with %L as milliseconds; an empty
 /// format gives ISO 8601 with milliseconds and the UTC offset (2026-11-23T22:34:00.123+00:00).
 std::string format_log_time(const std::string& format, std::int64_t wall_ms);
+
+/// Path of the n-th rotated copy of a log file (`api-out.log.1` is the newest).
+std::string rotated_path(const std::string& path, int n);
 
 } // namespace rein::daemon

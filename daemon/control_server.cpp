@@ -46,6 +46,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         maybe_close();
     }
     void request_started() { ++m_pending; }
+    std::size_t queued_bytes() const { return m_out.size(); }
+    void set_streaming() { m_streaming = true; }
     bool open() const { return bool(m_fd); }
 
     void close() {
@@ -70,6 +72,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
         if (n <= 0) {
             // The client is done sending: answer what it asked, then close.
             m_read_closed = true;
+            if (m_streaming) { // a follower hung up: nothing more to answer
+                close();
+                return;
+            }
             update_events();
             maybe_close();
             return;
@@ -142,6 +148,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::string m_out;
     std::uint32_t m_events = EPOLLIN;
     bool m_read_closed = false;
+    bool m_streaming = false;
     int m_pending = 0;
 };
 
@@ -168,6 +175,15 @@ void Responder::event(nlohmann::json fields) const {
         fields["id"] = m_id;
         c->send(protocol::to_line(fields));
     }
+}
+
+std::size_t Responder::queued_bytes() const {
+    auto c = m_conn.lock();
+    return c ? c->queued_bytes() : 0;
+}
+
+void Responder::streaming() const {
+    if (auto c = m_conn.lock()) c->set_streaming();
 }
 
 bool Responder::connected() const {

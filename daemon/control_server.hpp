@@ -28,6 +28,11 @@ class Responder {
     void event(nlohmann::json fields) const;
     /// True while the client is connected.
     bool connected() const;
+    /// Bytes sent to the client but not yet taken by it (0 once it is gone).
+    std::size_t queued_bytes() const;
+    /// Marks the request as a stream: the connection closes as soon as the client hangs up,
+    /// without waiting for a final reply.
+    void streaming() const;
 
   private:
     void finish(const nlohmann::json& reply) const;

@@ -104,7 +104,7 @@ int run_daemon(const DaemonOptions& opts) {
 
     sigset_t mask;
     sigemptyset(&mask);
-    for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
+    for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&mask, s);
     sigprocmask(SIG_BLOCK, &mask, nullptr);
     signal(SIGPIPE, SIG_IGN);
     UniqueFd sigfd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
@@ -119,8 +119,9 @@ int run_daemon(const DaemonOptions& opts) {
     Reactor reactor;
     Registry registry;
     Supervisor supervisor(reactor, registry, *paths);
+    LogHub log_hub;
     bool shutting_down = false;
-    Context ctx{registry, supervisor, *paths, wall_ms(), [&] { reactor.stop(); }};
+    Context ctx{registry, supervisor, log_hub, *paths, wall_ms(), [&] { reactor.stop(); }};
     ControlServer server(reactor,
                          [&ctx](const nlohmann::json& req, Responder r) { dispatch(ctx, req, r); });
     if (auto s = server.listen(paths->socket()); !s) return fail(ready_fd, s.error().message);
@@ -150,6 +151,11 @@ int run_daemon(const DaemonOptions& opts) {
                 break;
             case SIGHUP:
                 spdlog::info("SIGHUP: nothing to reload");
+                break;
+            case SIGUSR1: // the logrotate convention: reopen the files it renamed
+                for (const auto& err : handlers::reopen_all_logs(registry))
+                    spdlog::error("{}", err);
+                spdlog::info("SIGUSR1: log files reopened");
                 break;
             }
         }

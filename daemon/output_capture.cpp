@@ -18,9 +18,9 @@ constexpr std::size_t k_turn_budget = 1024 * 1024;
 } // namespace
 
 OutputCapture::OutputCapture(Reactor& reactor, UniqueFd read_end, std::shared_ptr<AppLogs> logs,
-                             Stream stream, std::function<void()> on_eof)
-    : m_reactor(reactor), m_fd(std::move(read_end)), m_logs(std::move(logs)), m_stream(stream),
-      m_on_eof(std::move(on_eof)) {
+                             int id, Stream stream, std::function<void()> on_eof)
+    : m_reactor(reactor), m_fd(std::move(read_end)), m_logs(std::move(logs)), m_id(id),
+      m_stream(stream), m_on_eof(std::move(on_eof)) {
     m_reactor.add(m_fd.get(), EPOLLIN, [this](std::uint32_t) { pump(k_turn_budget); });
 }
 
@@ -33,7 +33,7 @@ void OutputCapture::pump(std::size_t budget) {
     std::size_t taken = 0;
     bool eof = false;
     std::int64_t now = wall_ms();
-    auto emit = [&](std::string_view line) { m_logs->add_line(m_stream, line, now); };
+    auto emit = [&](std::string_view line) { m_logs->add_line(m_id, m_stream, line, now); };
     while (taken < budget) {
         ssize_t n = read(m_fd.get(), g_read_buf, sizeof g_read_buf);
         if (n > 0) {

@@ -16,9 +16,10 @@ class Reactor;
 
 class OutputCapture {
   public:
-    /// Starts watching `read_end`; `on_eof` runs once the pipe is drained and closed.
-    OutputCapture(Reactor& reactor, UniqueFd read_end, std::shared_ptr<AppLogs> logs, Stream stream,
-                  std::function<void()> on_eof);
+    /// Starts watching `read_end`, the `stream` of instance `id`; `on_eof` runs once the pipe is
+    /// drained and closed.
+    OutputCapture(Reactor& reactor, UniqueFd read_end, std::shared_ptr<AppLogs> logs, int id,
+                  Stream stream, std::function<void()> on_eof);
     ~OutputCapture();
     OutputCapture(const OutputCapture&) = delete;
     OutputCapture& operator=(const OutputCapture&) = delete;
@@ -28,15 +29,13 @@ class OutputCapture {
     /// `on_eof`, which may destroy this object.
     void drain() { pump(SIZE_MAX); }
 
-    /// Points future lines at another app's files (the app was updated or re-created).
-    void retarget(std::shared_ptr<AppLogs> logs) { m_logs = std::move(logs); }
-
   private:
     void pump(std::size_t budget);
 
     Reactor& m_reactor;
     UniqueFd m_fd;
     std::shared_ptr<AppLogs> m_logs;
+    int m_id;
     Stream m_stream;
     LineSplitter m_splitter;
     std::function<void()> m_on_eof;

@@ -122,9 +122,9 @@ void Supervisor::spawn(Instance& inst) {
 
     for (auto [fd, stream] : {std::pair{&out_r, Stream::out}, std::pair{&err_r, Stream::err}}) {
         std::uint64_t key = m_next_capture++;
-        m_captures[key] = {
-            inst.id, std::make_unique<OutputCapture>(m_reactor, std::move(*fd), app->logs, stream,
-                                                     [this, key] { m_captures.erase(key); })};
+        m_captures[key] = {inst.id, std::make_unique<OutputCapture>(
+                                        m_reactor, std::move(*fd), app->logs, inst.id, stream,
+                                        [this, key] { m_captures.erase(key); })};
     }
     if (auto pf = pid_file_for(spec, inst); !pf.empty()) {
         std::ofstream(pf) << *pid << '\n';

@@ -14,6 +14,9 @@ Runner setup_reset(CLI::App& sub);
 Runner setup_signal(CLI::App& sub);
 Runner setup_ping(CLI::App& sub);
 Runner setup_kill(CLI::App& sub);
+Runner setup_logs(CLI::App& sub);
+Runner setup_flush(CLI::App& sub);
+Runner setup_reload_logs(CLI::App& sub);
 
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
@@ -26,6 +29,9 @@ const std::vector<CommandDef>& command_table() {
         {"describe", "show everything about apps", {"show"}, setup_describe},
         {"reset", "zero the restart counters", {}, setup_reset},
         {"signal", "send a signal to apps", {"sendSignal"}, setup_signal},
+        {"logs", "show the last lines of apps' logs, then follow them", {}, setup_logs},
+        {"flush", "empty log files", {}, setup_flush},
+        {"reloadLogs", "reopen log files (after an external logrotate)", {}, setup_reload_logs},
         {"ping", "start the daemon if needed and print its version", {}, setup_ping},
         {"kill", "stop every app and end the daemon", {}, setup_kill},
     };

@@ -36,7 +36,7 @@ Result<std::vector<PreparedApp>> prepare_apps(Context& ctx, const nlohmann::json
         if (s.uid && geteuid() != 0 && *s.uid != geteuid())
             return make_error(protocol::code::failed,
                               "app '" + s.name + "': uid needs a daemon running as root");
-        p.logs = std::make_shared<AppLogs>(s, ctx.paths.logs_dir());
+        p.logs = std::make_shared<AppLogs>(s, ctx.paths.logs_dir(), &ctx.log_hub);
         if (auto err = p.logs->open(); !err.empty())
             return make_error(protocol::code::failed, "app '" + s.name + "': " + err);
         out.push_back(std::move(p));
@@ -50,7 +50,9 @@ std::vector<int> install_app(Context& ctx, PreparedApp prepared) {
         app = &ctx.registry.add_app(std::move(prepared.spec), std::move(prepared.logs));
     } else {
         app->spec = std::move(prepared.spec);
-        app->logs = std::move(prepared.logs);
+        // The running instances' captures share this object: give it the new files in place.
+        app->logs->flush();
+        *app->logs = std::move(*prepared.logs);
     }
     std::int64_t now = wall_ms();
     while (int(app->instance_ids.size()) < app->spec.instances)

@@ -2,6 +2,7 @@
 // What every request handler sees, and the explicit table of handlers.
 #include "common/paths.hpp"
 #include "daemon/control_server.hpp"
+#include "daemon/log_hub.hpp"
 #include "daemon/registry.hpp"
 #include "daemon/supervisor.hpp"
 
@@ -16,6 +17,7 @@ namespace rein::daemon {
 struct Context {
     Registry& registry;
     Supervisor& supervisor;
+    LogHub& log_hub;
     const Paths& paths;
     std::int64_t started_wall;
     /// Ends the daemon after the current loop turn (apps must already be stopped).
@@ -57,4 +59,10 @@ void describe(Context&, const nlohmann::json&, const Responder&);
 void reset(Context&, const nlohmann::json&, const Responder&);
 void signal(Context&, const nlohmann::json&, const Responder&);
 void kill(Context&, const nlohmann::json&, const Responder&);
+void logs(Context&, const nlohmann::json&, const Responder&);
+void flush(Context&, const nlohmann::json&, const Responder&);
+void reload_logs(Context&, const nlohmann::json&, const Responder&);
+
+/// Reopens every app's log files; returns one sentence per file that failed.
+std::vector<std::string> reopen_all_logs(Registry& registry);
 } // namespace rein::daemon::handlers

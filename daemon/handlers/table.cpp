@@ -6,11 +6,19 @@ namespace rein::daemon {
 
 const std::vector<HandlerEntry>& handler_table() {
     static const std::vector<HandlerEntry> table = {
-        {"ping", handlers::ping},         {"start", handlers::start},
-        {"stop", handlers::stop},         {"restart", handlers::restart},
-        {"delete", handlers::remove},     {"list", handlers::list},
-        {"describe", handlers::describe}, {"reset", handlers::reset},
-        {"signal", handlers::signal},     {"kill", handlers::kill},
+        {"ping", handlers::ping},
+        {"start", handlers::start},
+        {"stop", handlers::stop},
+        {"restart", handlers::restart},
+        {"delete", handlers::remove},
+        {"list", handlers::list},
+        {"describe", handlers::describe},
+        {"reset", handlers::reset},
+        {"signal", handlers::signal},
+        {"kill", handlers::kill},
+        {"logs", handlers::logs},
+        {"flush", handlers::flush},
+        {"reloadLogs", handlers::reload_logs},
     };
     return table;
 }

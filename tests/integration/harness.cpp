@@ -106,11 +106,9 @@ Home::~Home() {
     }
 }
 
-Run Home::rein(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
-               const std::string& cwd) const {
-    int out[2], err[2];
-    REQUIRE(pipe2(out, O_CLOEXEC) == 0);
-    REQUIRE(pipe2(err, O_CLOEXEC) == 0);
+pid_t Home::spawn_rein(const std::vector<std::string>& args,
+                       const std::vector<std::string>& extra_env, const std::string& cwd, int out,
+                       int err) const {
     // The test's environment, then REIN_HOME, then extra_env: a later KEY= replaces an earlier.
     std::vector<std::string> env;
     auto put = [&env](const std::string& kv) {
@@ -133,14 +131,23 @@ Run Home::rein(const std::vector<std::string>& args, const std::vector<std::stri
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
-        dup2(out[1], 1);
-        dup2(err[1], 2);
+        dup2(out, 1);
+        dup2(err, 2);
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
         if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
         execve(cargv[0], cargv.data(), cenv.data());
         _exit(127);
     }
+    return pid;
+}
+
+Run Home::rein(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
+               const std::string& cwd) const {
+    int out[2], err[2];
+    REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+    REQUIRE(pipe2(err, O_CLOEXEC) == 0);
+    pid_t pid = spawn_rein(args, extra_env, cwd, out[1], err[1]);
     close(out[1]);
     close(err[1]);
     Run r;
@@ -219,6 +226,39 @@ std::string Home::read(const std::string& name) const {
 pid_t Home::daemon_pid() const {
     std::string s = read("reind.pid");
     return s.empty() ? 0 : pid_t(std::stoi(s));
+}
+
+Background::Background(const Home& home, const std::vector<std::string>& args) {
+    int out[2];
+    REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    m_pid = home.spawn_rein(args, {}, "", out[1], devnull);
+    close(out[1]);
+    close(devnull);
+    m_out = out[0];
+}
+
+Background::~Background() {
+    kill(m_pid, SIGKILL);
+    int status = 0;
+    while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {}
+    close(m_out);
+}
+
+bool Background::read_until(const std::function<bool(const std::string&)>& pred, int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!pred(m_text)) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        pollfd p{m_out, POLLIN, 0};
+        if (poll(&p, 1, int(left.count())) <= 0) continue;
+        char buf[65536];
+        ssize_t n = ::read(m_out, buf, sizeof buf);
+        if (n <= 0) return pred(m_text);
+        m_text.append(buf, std::size_t(n));
+    }
+    return true;
 }
 
 } // namespace rein::test

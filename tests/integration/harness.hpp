@@ -44,6 +44,10 @@ class Home {
     /// Runs `rein args...` with REIN_HOME set and `extra_env` added (KEY=VALUE); at most 60 s.
     Run rein(const std::vector<std::string>& args, const std::vector<std::string>& extra_env = {},
              const std::string& cwd = "") const;
+    /// Starts `rein args...` with stdout and stderr on the given fds; returns its pid.
+    pid_t spawn_rein(const std::vector<std::string>& args,
+                     const std::vector<std::string>& extra_env, const std::string& cwd, int out,
+                     int err) const;
     /// `rein jlist` parsed (checks it succeeded); remembers every pid for cleanup.
     nlohmann::json jlist() const;
     /// The row of instance `id`, or null.
@@ -69,6 +73,24 @@ class Home {
   private:
     std::string m_dir;
     mutable std::vector<pid_t> m_seen; // every app pid jlist reported, killed at the end
+};
+
+/// A `rein` command left running (e.g. `logs` following); killed and reaped at the end.
+class Background {
+  public:
+    Background(const Home& home, const std::vector<std::string>& args);
+    ~Background();
+    Background(const Background&) = delete;
+    Background& operator=(const Background&) = delete;
+
+    /// Reads its stdout until `pred(everything read so far)` holds or `timeout_ms` passes.
+    bool read_until(const std::function<bool(const std::string&)>& pred, int timeout_ms = 10000);
+    const std::string& text() const { return m_text; }
+
+  private:
+    pid_t m_pid = -1;
+    int m_out = -1;
+    std::string m_text;
 };
 
 /// Reads a whole file ("" when missing).

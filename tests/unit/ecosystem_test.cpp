@@ -103,6 +103,8 @@ TEST_CASE("every supported key is read") {
     time: true
     instance_var: INST
     pid_file: api.pid
+    log_max_size: 10M
+    log_max_files: 3
 )");
     CHECK(a.name == "api");
     CHECK(a.args == std::vector<std::string>{"--port", "80", "a b"});
@@ -124,6 +126,8 @@ TEST_CASE("every supported key is read") {
     CHECK(a.time);
     CHECK(a.instance_var == "INST");
     CHECK(a.pid_file == d.path + "/api.pid");
+    CHECK(a.log_max_size == 10 * 1024 * 1024);
+    CHECK(a.log_max_files == 3);
 }
 
 TEST_CASE("JSON files read like YAML") {

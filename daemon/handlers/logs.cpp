@@ -1,0 +1,110 @@
+#include "daemon/handlers/handler.hpp"
+#include "daemon/log_tail.hpp"
+
+#include <charconv>
+#include <set>
+
+namespace rein::daemon::handlers {
+
+namespace {
+
+// What a follower of this request should receive, including apps created after it started.
+Result<LogFilter> make_filter(Context& ctx, const nlohmann::json& req) {
+    LogFilter f;
+    f.out = req.value("out", true);
+    f.err = req.value("err", true);
+    if (!req.contains("selector") && !req.contains("names")) {
+        f.all = true;
+        return f;
+    }
+    auto ids = select_instances(ctx, req); // checks that something matches
+    if (!ids) return ids.error();
+    if (req.contains("names")) {
+        for (const auto& n : req.at("names")) f.apps.insert(n.get<std::string>());
+        return f;
+    }
+    const auto& sel = req.at("selector");
+    std::string s =
+        sel.is_number_integer() ? std::to_string(sel.get<long long>()) : sel.get<std::string>();
+    int id = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+    if (s == "all")
+        f.all = true;
+    else if (ec == std::errc() && end == s.data() + s.size())
+        f.ids.insert(id);
+    else if (ctx.registry.find_app(s))
+        f.apps.insert(s);
+    else
+        f.namespaces.insert(s);
+    return f;
+}
+
+} // namespace
+
+// logs {selector?, lines?: N, stream?: bool, out?: bool, err?: bool}: the last N lines of each
+// matched app's out and err files as `file` and `line` events, then (stream) every new line as
+// it is committed, until the client hangs up. History and subscription happen in one loop
+// turn, so no line is lost or shown twice between them.
+void logs(Context& ctx, const nlohmann::json& req, const Responder& reply) {
+    auto filter = make_filter(ctx, req);
+    if (!filter) return reply.fail(filter.error().code, filter.error().message);
+    long long lines = req.value("lines", 15LL);
+    if (lines < 0) return reply.fail(protocol::code::bad_request, "\"lines\" must be >= 0");
+
+    std::set<std::string> apps;
+    for (const auto& [id, inst] : ctx.registry.instances()) {
+        const App* app = ctx.registry.find_app(inst.app);
+        LogLine probe{inst.app, app->spec.namespace_name, id, Stream::out, 0, {}};
+        LogFilter any = *filter;
+        any.out = any.err = true;
+        if (any.matches(probe)) apps.insert(inst.app);
+    }
+    for (const auto& name : apps) {
+        const App* app = ctx.registry.find_app(name);
+        for (auto [stream, path] : {std::pair{Stream::out, app->logs->out_path()},
+                                    std::pair{Stream::err, app->logs->err_path()}}) {
+            if (!(stream == Stream::out ? filter->out : filter->err)) continue;
+            reply.event({{"event", "file"},
+                         {"app", name},
+                         {"stream", stream == Stream::out ? "out" : "err"},
+                         {"path", path}});
+            for (const auto& text : tail_lines(path, std::size_t(lines)))
+                reply.event(line_event(name, std::nullopt, stream, std::nullopt, text));
+        }
+    }
+    if (!req.value("stream", true)) return reply.ok({{"apps", apps}});
+    reply.streaming();
+    ctx.log_hub.subscribe(std::move(*filter), reply);
+}
+
+// flush {selector?}: empties the matched apps' log files (all apps without a selector).
+void flush(Context& ctx, const nlohmann::json& req, const Responder& reply) {
+    std::set<std::string> apps;
+    if (req.contains("selector") || req.contains("names")) {
+        auto ids = select_instances(ctx, req);
+        if (!ids) return reply.fail(ids.error().code, ids.error().message);
+        for (int id : *ids) apps.insert(ctx.registry.find(id)->app);
+    } else {
+        for (const auto& [name, app] : ctx.registry.apps()) apps.insert(name);
+    }
+    for (const auto& name : apps) ctx.registry.find_app(name)->logs->truncate();
+    reply.ok({{"flushed", apps}});
+}
+
+std::vector<std::string> reopen_all_logs(Registry& registry) {
+    std::vector<std::string> errors;
+    for (auto& [name, app] : registry.apps()) {
+        app.logs->flush();
+        if (auto err = app.logs->open(); !err.empty()) errors.push_back(name + ": " + err);
+    }
+    return errors;
+}
+
+// reloadLogs: reopens every log file (after an external logrotate renamed them).
+void reload_logs(Context& ctx, const nlohmann::json&, const Responder& reply) {
+    auto errors = reopen_all_logs(ctx.registry);
+    if (!errors.empty()) return reply.fail(protocol::code::failed, errors.front());
+    reply.ok({{"reopened", ctx.registry.apps().size()}});
+}
+
+} // namespace rein::daemon::handlers
