@@ -1,5 +1,6 @@
 #include "common/app_spec.hpp"
 
+#include "common/listen_address.hpp"
 #include "common/signals.hpp"
 
 #include <nlohmann/json.hpp>
@@ -37,6 +38,28 @@ void read_id(const json& j, const char* key, std::optional<std::uint32_t>& out) 
     out = it->get<std::uint32_t>();
 }
 
+json listen_json(const std::vector<ListenSpec>& listen) {
+    json out = json::array();
+    for (const auto& l : listen) out.push_back({{"address", l.address}, {"mode", l.mode}});
+    return out;
+}
+
+void read_listen(const json& j, std::vector<ListenSpec>& out) {
+    const auto it = j.find("listen");
+    if (it == j.end()) return;
+    out.clear();
+    for (const auto& e : *it) {
+        ListenSpec l;
+        e.at("address").get_to(l.address);
+        if (const auto m = e.find("mode"); m != e.end()) m->get_to(l.mode);
+        auto parsed = parse_listen_address(l.address);
+        if (!parsed) throw json::other_error::create(501, "listen: " + parsed.error().message, &j);
+        if (l.mode < 0 || l.mode > 07777)
+            throw json::other_error::create(501, "listen: mode must be 0..07777", &j);
+        out.push_back(std::move(l));
+    }
+}
+
 } // namespace
 
 void to_json(json& j, const AppSpec& s) {
@@ -54,6 +77,9 @@ void to_json(json& j, const AppSpec& s) {
         {"env", s.env},
         {"instances", s.instances},
         {"exec_mode", to_string(s.exec_mode)},
+        {"listen", listen_json(s.listen)},
+        {"wait_ready", s.wait_ready},
+        {"listen_timeout", s.listen_timeout_ms},
         {"autorestart", s.autorestart},
         {"stop_exit_codes", s.stop_exit_codes},
         {"max_restarts", s.max_restarts},
@@ -103,6 +129,9 @@ void from_json(const json& j, AppSpec& s) {
                 501, "exec_mode must be \"fork\" or \"cluster\", not \"" + mode + "\"", &j);
         }
     }
+    read_listen(j, s.listen);
+    read_opt(j, "wait_ready", s.wait_ready);
+    read_opt(j, "listen_timeout", s.listen_timeout_ms);
     read_opt(j, "autorestart", s.autorestart);
     read_opt(j, "stop_exit_codes", s.stop_exit_codes);
     read_opt(j, "max_restarts", s.max_restarts);

@@ -12,6 +12,13 @@ namespace rein {
 
 enum class ExecMode { fork, cluster };
 
+/// One `listen` entry: an address the daemon binds once and hands to every instance.
+struct ListenSpec {
+    std::string address; ///< canonical (parse_listen_address); Unix paths absolute
+    int mode = 0666;     ///< permissions of a Unix socket file
+    bool operator==(const ListenSpec&) const = default;
+};
+
 /// One app as resolved from an ecosystem file or a `rein start <script>` command line.
 struct AppSpec {
     std::string name;
@@ -30,6 +37,9 @@ struct AppSpec {
 
     int instances = 1;
     ExecMode exec_mode = ExecMode::fork;
+    std::vector<ListenSpec> listen;        ///< sockets at fd 3, 4, ... of every instance
+    bool wait_ready = false;               ///< online only after READY=1 (or process.send('ready'))
+    std::int64_t listen_timeout_ms = 3000; ///< with wait_ready: online anyway after this
 
     bool autorestart = true;
     std::vector<int> stop_exit_codes;

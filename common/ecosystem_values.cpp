@@ -1,5 +1,6 @@
 // One key at a time: is the value well-formed, and what does it mean for the AppSpec.
 #include "common/ecosystem_detail.hpp"
+#include "common/listen_address.hpp"
 #include "common/shell_split.hpp"
 #include "common/signals.hpp"
 #include "common/units.hpp"
@@ -24,9 +25,8 @@ struct UnsupportedKey {
     std::string_view inert_value; ///< a value accepted and ignored; "" = none
 };
 constexpr UnsupportedKey k_unsupported[] = {
-    {"listen", ""},         {"max_memory_restart", ""}, {"wait_ready", "false"},
-    {"listen_timeout", ""}, {"cron_restart", ""},       {"watch", "false"},
-    {"ignore_watch", ""},   {"watch_delay", ""},
+    {"max_memory_restart", ""}, {"cron_restart", ""}, {"watch", "false"},
+    {"ignore_watch", ""},       {"watch_delay", ""},
 };
 
 const std::string k_list_problem = "expected a string or a list of strings";
@@ -130,6 +130,41 @@ Status set_size(std::int64_t& field, const YAML::Node& v, const Where& w) {
     auto bytes = parse_size_bytes(*s);
     if (!bytes) return value_error(w, bytes.error().message);
     field = *bytes;
+    return ok();
+}
+
+/// One `listen` entry: "ADDRESS" or {address: ADDRESS, mode: 0660}. A relative Unix path stays
+/// relative here; finish() makes it absolute against cwd.
+Status add_listen(std::vector<ListenSpec>& out, const YAML::Node& v, const Where& w) {
+    ListenSpec l;
+    // Initialised, never assigned: assigning a YAML::Node writes into the node it refers to.
+    const YAML::Node address = v.IsMap() ? v["address"] : v;
+    if (v.IsMap()) {
+        for (auto it = v.begin(); it != v.end(); ++it) {
+            const YAML::Node key = it->first;
+            const std::string k = key.IsScalar() ? key.Scalar() : "";
+            if (k != "address" && k != "mode")
+                return value_error(inner(w, key), "a listen entry has only 'address' and 'mode'");
+        }
+        if (const YAML::Node mode = v["mode"]) {
+            auto m = text(mode);
+            int n = -1;
+            if (m) std::from_chars(m->data(), m->data() + m->size(), n, 8);
+            if (n < 0 || n > 07777) return value_error(inner(w, mode), "expected an octal mode");
+            l.mode = n;
+        }
+    }
+    auto s = text(address);
+    if (!s)
+        return value_error(inner(w, v), "expected an address like 8080, 127.0.0.1:8080, "
+                                        "[::1]:8080 or unix:/path");
+    std::string check = *s;
+    if (check.rfind("unix:", 0) == 0 && check.size() > 5 && check[5] != '/')
+        check.insert(5, "/"); // relative: checked as if absolute, resolved in finish()
+    auto parsed = parse_listen_address(check);
+    if (!parsed) return value_error(inner(w, address), parsed.error().message);
+    l.address = check == *s ? parsed->to_string() : *s;
+    out.push_back(std::move(l));
     return ok();
 }
 
@@ -280,6 +315,22 @@ const KeySetter k_setters[] = {
          }
          d.has_exec_mode = true;
          return ok();
+     }},
+    {"listen",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+         d.spec.listen.clear();
+         if (v.IsSequence()) {
+             for (const auto& item : v)
+                 if (auto s = add_listen(d.spec.listen, item, w); !s) return s;
+             return ok();
+         }
+         return add_listen(d.spec.listen, v, w);
+     }},
+    {"wait_ready", [](Draft& d, const YAML::Node& v, const Where& w,
+                      const LoadOptions&) { return set_bool(d.spec.wait_ready, v, w); }},
+    {"listen_timeout",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
+         return set_duration(d.spec.listen_timeout_ms, v, w);
      }},
     {"namespace",
      [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {

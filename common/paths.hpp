@@ -15,6 +15,8 @@ struct Paths {
     std::string daemon_log() const { return home + "/reind.log"; }
     std::string logs_dir() const { return home + "/logs"; }
     std::string dump_file() const { return home + "/dump.json"; }
+    /// The sd_notify datagram socket of apps with wait_ready (READY=1, STATUS=...).
+    std::string notify_socket() const { return home + "/notify.sock"; }
 };
 
 /// Resolves $REIN_HOME (or ~/.rein) to an absolute path and checks that the socket path fits a

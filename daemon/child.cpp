@@ -1,5 +1,6 @@
 #include "daemon/child.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -62,6 +63,12 @@ Result<pid_t> spawn_process(const SpawnRequest& req) {
     std::string program = find_executable(req.argv[0], path);
     auto argv = c_strings(req.argv);
     auto envp = c_strings(req.env);
+    // LISTEN_PID's digits are written by the child into this buffer (no allocation there).
+    char listen_pid[32] = "LISTEN_PID=";
+    if (req.listen_pid) envp.insert(envp.end() - 1, listen_pid);
+    // Where the passed fds wait while 3.. is being filled: above every fd they could clash with.
+    int park = 3 + int(req.pass_fds.size());
+    for (int fd : req.pass_fds) park = std::max(park, fd + 1);
 
     pid_t pid = fork();
     if (pid < 0) return make_error("spawn_failed", std::string("fork: ") + std::strerror(errno));
@@ -73,12 +80,28 @@ Result<pid_t> spawn_process(const SpawnRequest& req) {
     sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int s = 1; s < NSIG; ++s) signal(s, SIG_DFL);
     setsid();
+    if (req.listen_pid) {
+        char digits[16];
+        int n = 0;
+        for (unsigned v = unsigned(getpid()); v > 0 || n == 0; v /= 10)
+            digits[n++] = char('0' + v % 10);
+        char* p = listen_pid + strlen(listen_pid);
+        while (n > 0) *p++ = digits[--n];
+        *p = '\0';
+    }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull < 0 || dup2(devnull, 0) < 0) child_fail("open", "/dev/null");
     if (req.stdout_fd >= 0 && dup2(req.stdout_fd, 1) < 0) child_fail("dup2", nullptr);
     if (req.stderr_fd >= 0 && dup2(req.stderr_fd, 2) < 0) child_fail("dup2", nullptr);
-    // The app gets 0, 1, 2 only: no daemon descriptor leaks, CLOEXEC or not.
-    close_range(3, ~0U, 0);
+    // Park every passed fd above the target range, then put each at 3, 4, ... (dup2 clears
+    // CLOEXEC on the copy). 0-2 are already in place, so whatever the copies overwrite here is
+    // a daemon descriptor the app must not get anyway.
+    for (std::size_t i = 0; i < req.pass_fds.size(); ++i)
+        if (dup2(req.pass_fds[i], park + int(i)) < 0) child_fail("dup2", "a passed descriptor");
+    for (std::size_t i = 0; i < req.pass_fds.size(); ++i)
+        if (dup2(park + int(i), 3 + int(i)) < 0) child_fail("dup2", "a passed descriptor");
+    // The app gets 0, 1, 2 and its passed fds only: no daemon descriptor leaks, CLOEXEC or not.
+    close_range(3 + unsigned(req.pass_fds.size()), ~0U, 0);
     if (!req.cwd.empty() && chdir(req.cwd.c_str()) != 0)
         child_fail("cannot enter working directory", req.cwd.c_str());
     if (req.gid && setgid(*req.gid) != 0) child_fail("setgid", nullptr);

@@ -17,14 +17,19 @@ struct SpawnRequest {
     std::string cwd;
     int stdout_fd = -1;
     int stderr_fd = -1;
+    /// Descriptors the process gets at 3, 4, ... in this order (listen sockets, IPC channel).
+    std::vector<int> pass_fds;
+    /// Adds LISTEN_PID=<the new process's own pid> (systemd socket activation), which only the
+    /// child can know.
+    bool listen_pid = false;
     std::optional<std::uint32_t> uid;
     std::optional<std::uint32_t> gid;
     std::string user; ///< for supplementary groups when set
 };
 
 /// Forks and execs in a new session (so the process leads its own process group), with stdin
-/// /dev/null, stdout/stderr on the given fds and no other descriptor. An exec failure shows as
-/// a message on the process's stderr and exit status 127.
+/// /dev/null, stdout/stderr on the given fds, `pass_fds` from 3 on and no other descriptor. An exec
+/// failure shows as a message on the process's stderr and exit status 127.
 Result<pid_t> spawn_process(const SpawnRequest& req);
 
 /// Finds `name` in the colon-separated `path` when it has no '/'; returns it unchanged otherwise

@@ -5,6 +5,7 @@
 #include "daemon/control_server.hpp"
 #include "daemon/handlers/handler.hpp"
 #include "daemon/reactor.hpp"
+#include "daemon/readiness.hpp"
 #include "daemon/registry.hpp"
 #include "daemon/supervisor.hpp"
 
@@ -125,6 +126,10 @@ int run_daemon(const DaemonOptions& opts) {
     ControlServer server(reactor,
                          [&ctx](const nlohmann::json& req, Responder r) { dispatch(ctx, req, r); });
     if (auto s = server.listen(paths->socket()); !s) return fail(ready_fd, s.error().message);
+    NotifySocket notify(reactor, [&](pid_t sender, std::string_view message) {
+        supervisor.notify(sender, message);
+    });
+    if (auto s = notify.bind(paths->notify_socket()); !s) return fail(ready_fd, s.error().message);
 
     auto stop_everything = [&](const char* why) {
         if (shutting_down) return;

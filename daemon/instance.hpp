@@ -2,6 +2,7 @@
 // Runtime state of apps and their instances (config lives in AppSpec, never here).
 #include "common/app_spec.hpp"
 #include "daemon/app_logs.hpp"
+#include "daemon/listen_sockets.hpp"
 #include "daemon/reactor.hpp"
 #include "daemon/restart_policy.hpp"
 
@@ -45,6 +46,11 @@ struct Instance {
 
     Reactor::TimerId restart_timer = 0;
     Reactor::TimerId kill_timer = 0;
+    Reactor::TimerId ready_timer = 0; ///< listen_timeout while launching
+    std::string status_text;          ///< the app's own STATUS= (sd_notify)
+    /// Called once the current launch ends: true when the instance became ready (READY=1,
+    /// 'ready' or listen_timeout), false when it exited or was stopped first.
+    std::vector<std::function<void(bool)>> on_ready;
     /// Called once the current stop has finished (the whole process group is gone).
     std::vector<std::function<void()>> on_stopped;
 
@@ -53,10 +59,11 @@ struct Instance {
     std::int64_t last_cpu_mono = 0;
 };
 
-/// An app: its spec, its shared log files and its instances (ordered by index).
+/// An app: its spec, its shared log files, its listen sockets and its instances (by index).
 struct App {
     AppSpec spec;
     std::shared_ptr<AppLogs> logs;
+    std::shared_ptr<ListenSet> sockets; ///< null without `listen`
     std::vector<int> instance_ids;
     int retiring = 0; ///< retired instances still stopping (the app outlives them)
 };

@@ -59,6 +59,19 @@ Instance& Registry::add_instance(App& app, std::int64_t now_wall) {
     return inst;
 }
 
+Instance& Registry::add_replacement(App& app, int old_id, std::int64_t now_wall) {
+    const Instance* old = find(old_id);
+    int id = m_next_id++;
+    Instance& inst = m_instances[id];
+    inst.id = id;
+    inst.app = app.spec.name;
+    inst.index = old ? old->index : int(app.instance_ids.size());
+    inst.created_at_wall = old ? old->created_at_wall : now_wall;
+    auto at = std::find(app.instance_ids.begin(), app.instance_ids.end(), old_id);
+    app.instance_ids.insert(at == app.instance_ids.end() ? at : at + 1, id);
+    return inst;
+}
+
 void Registry::retire(int id) {
     Instance* inst = find(id);
     if (!inst || inst->retired) return;

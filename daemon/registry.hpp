@@ -20,6 +20,9 @@ class Registry {
     App& add_app(AppSpec spec, std::shared_ptr<AppLogs> logs);
     /// Creates the next instance of `app`: a fresh id (never reused) and index.
     Instance& add_instance(App& app, std::int64_t now_wall);
+    /// Creates an instance that will replace `old_id` (reload): a fresh id, the same index and
+    /// place in the app, the same created_at. `old_id` should be retired once it is ready.
+    Instance& add_replacement(App& app, int old_id, std::int64_t now_wall);
     /// Takes an instance out of its app's count (it is being stopped for good); it stays listed
     /// until erase().
     void retire(int id);

@@ -3,6 +3,7 @@
 #include "daemon/child.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/output_capture.hpp"
+#include "daemon/readiness.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +47,12 @@ std::string pid_file_for(const AppSpec& spec, const Instance& inst) {
     return spec.pid_file.substr(0, dot) + suffix + spec.pid_file.substr(dot);
 }
 
+// Node apps written for PM2 say `process.send('ready')`: they get an IPC channel.
+bool uses_node(const AppSpec& spec) {
+    auto base = [](const std::string& p) { return p.substr(p.rfind('/') + 1); };
+    return base(spec.interpreter) == "node" || base(spec.script) == "node";
+}
+
 } // namespace
 
 std::vector<std::string> Supervisor::build_env(const App& app, const Instance& inst) const {
@@ -55,6 +63,23 @@ std::vector<std::string> Supervisor::build_env(const App& app, const Instance& i
     env["REIN_APP_ID"] = std::to_string(inst.id);
     env["REIN_APP_INSTANCE"] = std::to_string(inst.index);
     if (!spec.instance_var.empty()) env[spec.instance_var] = std::to_string(inst.index);
+    if (app.sockets) {
+        // systemd socket activation: LISTEN_PID is added by the child, which knows its pid.
+        env["LISTEN_FDS"] = std::to_string(app.sockets->fds.size());
+        std::string names;
+        for (std::size_t i = 0; i < app.sockets->fds.size(); ++i)
+            names += (i ? ":" : "") + spec.name;
+        env["LISTEN_FDNAMES"] = names;
+        if (auto port = single_port(spec.listen)) env["PORT"] = std::to_string(*port);
+    }
+    if (spec.wait_ready) {
+        env["NOTIFY_SOCKET"] = m_paths.notify_socket();
+        if (uses_node(spec)) {
+            env["NODE_CHANNEL_FD"] =
+                std::to_string(3 + (app.sockets ? app.sockets->fds.size() : 0));
+            env["NODE_CHANNEL_SERIALIZATION_MODE"] = "json";
+        }
+    }
     if (!spec.increment_var.empty()) {
         long long base = 0;
         if (auto it = env.find(spec.increment_var); it != env.end())
@@ -103,6 +128,22 @@ void Supervisor::spawn(Instance& inst) {
     req.uid = spec.uid;
     req.gid = spec.gid;
     req.user = spec.user;
+    if (app->sockets) {
+        for (const auto& fd : app->sockets->fds) req.pass_fds.push_back(fd.get());
+        req.listen_pid = true;
+    }
+    UniqueFd channel; // the daemon's end of a Node IPC channel
+    UniqueFd channel_child;
+    if (spec.wait_ready && uses_node(spec)) {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0) {
+            channel.reset(sv[0]);
+            channel_child.reset(sv[1]);
+            // Node expects a blocking socket on its side.
+            fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) & ~O_NONBLOCK);
+            req.pass_fds.push_back(sv[1]);
+        }
+    }
 
     auto pid = spawn_process(req);
     if (!pid) {
@@ -112,7 +153,8 @@ void Supervisor::spawn(Instance& inst) {
     }
     m_registry.set_pid(inst, *pid);
     inst.pgid = *pid;
-    inst.status = Status::online;
+    inst.status = spec.wait_ready ? Status::launching : Status::online;
+    inst.status_text.clear();
     inst.started_mono = mono_ms();
     inst.started_wall = wall_ms();
     inst.exit_code.reset();
@@ -130,6 +172,28 @@ void Supervisor::spawn(Instance& inst) {
         std::ofstream(pf) << *pid << '\n';
     }
     spdlog::info("{}[{}]: started pid {}", spec.name, inst.id, *pid);
+
+    int id = inst.id;
+    if (channel) {
+        m_channels[id] = std::make_unique<NodeChannel>(
+            m_reactor, std::move(channel),
+            [this, id] {
+                if (Instance* i = m_registry.find(id); i && i->status == Status::launching)
+                    finish_launch(*i, true);
+            },
+            [this, id] { m_reactor.after(0, [this, id] { m_channels.erase(id); }); });
+    }
+    if (!spec.wait_ready) {
+        finish_launch(inst, true);
+        return;
+    }
+    inst.ready_timer = m_reactor.after(spec.listen_timeout_ms, [this, id] {
+        Instance* i = m_registry.find(id);
+        if (!i || i->status != Status::launching) return;
+        i->ready_timer = 0;
+        spdlog::warn("{}[{}]: not ready after listen_timeout; online anyway", i->app, id);
+        finish_launch(*i, true);
+    });
 }
 
 void Supervisor::start(int id) {
@@ -157,6 +221,7 @@ void Supervisor::stop(int id, Done done) {
         if (done) inst->on_stopped.push_back(std::move(done));
         return;
     }
+    if (inst->status == Status::launching) finish_launch(*inst, false);
     if (!is_running(inst->status)) {
         if (inst->status == Status::waiting_restart) inst->status = Status::stopped;
         if (done) done();
@@ -279,7 +344,21 @@ void Supervisor::on_exit(Instance& inst, int wait_status) {
                  end.exit_code ? "code" : "signal", end.exit_code ? *end.exit_code : *end.signal,
                  end.uptime_ms);
 
+    m_channels.erase(inst.id);
     if (inst.status == Status::stopping) return; // reap() finishes it once the group is gone
+    if (inst.status == Status::launching) {
+        int id = inst.id;
+        finish_launch(inst, false); // a reload waiting on it gives up (and may retire it)
+        Instance* again = m_registry.find(id);
+        if (!again) return;
+        if (again->retired) {
+            signal_group(again->pgid, SIGKILL);
+            again->pgid = 0;
+            again->status = Status::stopped;
+            finish_stop(*again); // runs the remove() that retired it
+            return;
+        }
+    }
 
     // The main process is gone on its own: like systemd, take its leftovers with it.
     signal_group(inst.pgid, SIGKILL);

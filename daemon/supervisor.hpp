@@ -11,6 +11,7 @@
 namespace rein::daemon {
 
 class OutputCapture;
+class NodeChannel;
 
 class Supervisor {
   public:
@@ -42,8 +43,21 @@ class Supervisor {
     /// Sends a signal to the instance's process group (its main process leads it).
     bool send_signal(int id, int sig);
 
+    /// An sd_notify message from `sender` (the kernel vouches for the pid): it counts for the
+    /// instance whose process is `sender` or one of its ancestors.
+    void notify(pid_t sender, std::string_view message);
+
+    /// Zero-downtime rolling restart of `ids`, one at a time: a replacement instance starts,
+    /// becomes ready, then the old one is stopped. A replacement that exits before it is ready
+    /// aborts the reload; the old instances keep running. `done` gets "" or the reason.
+    void reload(std::vector<int> ids, std::function<void(const std::string& error)> done);
+
   private:
+    void reload_step(std::shared_ptr<std::vector<int>> ids, std::size_t next,
+                     std::function<void(const std::string&)> done);
     void spawn(Instance& inst);
+    /// Ends a launch: online when `ready`, and runs the instance's on_ready callbacks.
+    void finish_launch(Instance& inst, bool ready);
     void on_exit(Instance& inst, int wait_status);
     void finish_stop(Instance& inst);
     void escalate(int id);
@@ -60,6 +74,7 @@ class Supervisor {
         std::unique_ptr<OutputCapture> capture;
     };
     std::unordered_map<std::uint64_t, Capture> m_captures;
+    std::unordered_map<int, std::unique_ptr<NodeChannel>> m_channels; ///< by instance id
     std::uint64_t m_next_capture = 1;
 };
 

@@ -7,6 +7,10 @@ pkgs=(cmake make g++ pkg-config libcli11-dev libspdlog-dev libfmt-dev libyaml-cp
   nlohmann-json3-dev doctest-dev libncurses-dev)
 # Extra tools the test suite drives (tmux for monit, procps for ps in post-mortems).
 pkgs+=(tmux procps)
+# Node runs the cluster example that says ready the PM2 way; any node on PATH will do.
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+# python3 runs the Python cluster example.
+command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
 
 missing=()
 for p in "${pkgs[@]}"; do

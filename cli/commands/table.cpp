@@ -15,6 +15,8 @@ Runner setup_signal(CLI::App& sub);
 Runner setup_ping(CLI::App& sub);
 Runner setup_kill(CLI::App& sub);
 Runner setup_logs(CLI::App& sub);
+Runner setup_reload(CLI::App& sub);
+Runner setup_scale(CLI::App& sub);
 Runner setup_flush(CLI::App& sub);
 Runner setup_reload_logs(CLI::App& sub);
 
@@ -24,6 +26,8 @@ const std::vector<CommandDef>& command_table() {
         {"stop", "stop apps gracefully", {}, setup_stop},
         {"restart", "stop and start apps again", {}, setup_restart},
         {"delete", "stop apps and forget them", {"del"}, setup_delete},
+        {"reload", "zero-downtime rolling restart (cluster mode)", {}, setup_reload},
+        {"scale", "change the number of instances of an app", {}, setup_scale},
         {"list", "show the process table", {"ls", "l", "status"}, setup_list},
         {"jlist", "print the process table as one JSON array", {}, setup_jlist},
         {"describe", "show everything about apps", {"show"}, setup_describe},

@@ -6,11 +6,6 @@
 
 namespace rein::daemon {
 
-namespace {
-// Far beyond any machine's cores; guards against a typo starting a fork bomb.
-constexpr int k_max_instances = 4096;
-} // namespace
-
 Result<std::vector<PreparedApp>> prepare_apps(Context& ctx, const nlohmann::json& req) {
     const auto& apps = req.at("apps");
     if (!apps.is_array() || apps.empty())
@@ -39,6 +34,18 @@ Result<std::vector<PreparedApp>> prepare_apps(Context& ctx, const nlohmann::json
         p.logs = std::make_shared<AppLogs>(s, ctx.paths.logs_dir(), &ctx.log_hub);
         if (auto err = p.logs->open(); !err.empty())
             return make_error(protocol::code::failed, "app '" + s.name + "': " + err);
+        // The daemon holds the sockets: an app that keeps its addresses keeps its sockets (a
+        // rebind would fail against ourselves and drop the connections waiting in the backlog).
+        const App* existing = ctx.registry.find_app(s.name);
+        if (existing && existing->sockets && existing->sockets->specs == s.listen) {
+            p.sockets = existing->sockets;
+        } else if (!s.listen.empty()) {
+            auto bound = bind_listen_sockets(s.listen);
+            if (!bound)
+                return make_error(bound.error().code,
+                                  "app '" + s.name + "': " + bound.error().message);
+            p.sockets = std::move(*bound);
+        }
         out.push_back(std::move(p));
     }
     return out;
@@ -48,22 +55,27 @@ std::vector<int> install_app(Context& ctx, PreparedApp prepared) {
     App* app = ctx.registry.find_app(prepared.spec.name);
     if (!app) {
         app = &ctx.registry.add_app(std::move(prepared.spec), std::move(prepared.logs));
+        app->sockets = std::move(prepared.sockets);
     } else {
+        app->sockets = std::move(prepared.sockets);
         app->spec = std::move(prepared.spec);
         // The running instances' captures share this object: give it the new files in place.
         app->logs->flush();
         *app->logs = std::move(*prepared.logs);
     }
+    return resize_app(ctx, *app);
+}
+
+std::vector<int> resize_app(Context& ctx, App& app) {
     std::int64_t now = wall_ms();
-    while (int(app->instance_ids.size()) < app->spec.instances)
-        ctx.registry.add_instance(*app, now);
-    while (int(app->instance_ids.size()) > app->spec.instances) {
-        int extra = app->instance_ids.back();
+    while (int(app.instance_ids.size()) < app.spec.instances) ctx.registry.add_instance(app, now);
+    while (int(app.instance_ids.size()) > app.spec.instances) {
+        int extra = app.instance_ids.back();
         // Out of the app's count now; the supervisor forgets it once it is down.
         ctx.registry.retire(extra);
         ctx.supervisor.remove(extra, nullptr);
     }
-    return app->instance_ids;
+    return app.instance_ids;
 }
 
 } // namespace rein::daemon

@@ -4,10 +4,14 @@
 
 namespace rein::daemon {
 
+/// Far beyond any machine's cores; guards against a typo starting a fork bomb.
+inline constexpr int k_max_instances = 4096;
+
 /// A validated spec with its log files already open, ready to be installed.
 struct PreparedApp {
     AppSpec spec;
     std::shared_ptr<AppLogs> logs;
+    std::shared_ptr<ListenSet> sockets; ///< bound (or the app's own, when unchanged); may be null
 };
 
 /// Parses `req["apps"]` and opens each app's log files; any failure rejects the whole request
@@ -18,5 +22,9 @@ Result<std::vector<PreparedApp>> prepare_apps(Context& ctx, const nlohmann::json
 /// to spec.instances. Returns the ids of the instances it should now run; removed instances are
 /// stopped in the background.
 std::vector<int> install_app(Context& ctx, PreparedApp prepared);
+
+/// Grows or shrinks `app` to spec.instances: new instances are created (not started), the
+/// highest ones retired and stopped in the background. Returns the app's instance ids.
+std::vector<int> resize_app(Context& ctx, App& app);
 
 } // namespace rein::daemon

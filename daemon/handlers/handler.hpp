@@ -60,6 +60,8 @@ void reset(Context&, const nlohmann::json&, const Responder&);
 void signal(Context&, const nlohmann::json&, const Responder&);
 void kill(Context&, const nlohmann::json&, const Responder&);
 void logs(Context&, const nlohmann::json&, const Responder&);
+void reload(Context&, const nlohmann::json&, const Responder&);
+void scale(Context&, const nlohmann::json&, const Responder&);
 void flush(Context&, const nlohmann::json&, const Responder&);
 void reload_logs(Context&, const nlohmann::json&, const Responder&);
 

@@ -19,6 +19,8 @@ const std::vector<HandlerEntry>& handler_table() {
         {"logs", handlers::logs},
         {"flush", handlers::flush},
         {"reloadLogs", handlers::reload_logs},
+        {"reload", handlers::reload},
+        {"scale", handlers::scale},
     };
     return table;
 }

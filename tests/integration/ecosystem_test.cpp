@@ -38,20 +38,19 @@ TEST_CASE("an ecosystem error names file:line:col, exits 1 and starts nothing") 
     CHECK(r.code == 1);
     CHECK(has(r.err, "eco.yaml:3:19: kill_timeout: 'soon' is not a duration"));
 
-    h.write("eco.json", "{\"apps\": [{\"script\": \"" + fixture() + "\", \"listen\": 8080}]}");
+    h.write("eco.json",
+            "{\"apps\": [{\"script\": \"" + fixture() + "\", \"cron_restart\": \"0 * * * *\"}]}");
     r = h.rein({"start", "eco.json"}, {}, h.dir());
     CHECK(r.code == 1);
     CHECK(has(r.err, "eco.json:1:"));
-    CHECK(has(r.err, "'listen' is not supported yet"));
+    CHECK(has(r.err, "'cron_restart' is not supported yet"));
     CHECK(h.jlist().empty());
 }
 
 TEST_CASE("flags of features still to come are rejected, not ignored") {
     Home h;
-    for (auto flag : std::vector<std::vector<std::string>>{{"--watch"},
-                                                           {"--wait-ready"},
-                                                           {"--listen", "8080"},
-                                                           {"--max-memory-restart", "100M"}}) {
+    for (auto flag :
+         std::vector<std::vector<std::string>>{{"--watch"}, {"--max-memory-restart", "100M"}}) {
         std::vector<std::string> args = {"start", fixture()};
         args.insert(args.end(), flag.begin(), flag.end());
         Run r = h.rein(args);

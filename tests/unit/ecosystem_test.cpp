@@ -240,14 +240,34 @@ TEST_CASE("a script that is missing or not executable is an error") {
 
 TEST_CASE("keys of features still to come are rejected, unless they ask for nothing") {
     Dir d;
-    CHECK(contains(error_of(d, "apps:\n  - script: app\n    listen: 8080\n"),
-                   "eco.yaml:3:5: 'listen' is not supported yet"));
+    CHECK(contains(error_of(d, "apps:\n  - script: app\n    cron_restart: '0 * * * *'\n"),
+                   "eco.yaml:3:5: 'cron_restart' is not supported yet"));
     CHECK(contains(error_of(d, "apps:\n  - script: app\n    max_memory_restart: 100M\n"),
                    "not supported yet"));
     CHECK(error_of(d, "apps:\n  - script: app\n    watch: false\n").empty());
     LoadOptions o = options();
     o.overrides = {{"watch", "true"}};
     CHECK(contains(error_of(d, "apps:\n  - script: app\n", o), "--watch: not supported yet"));
+}
+
+TEST_CASE("listen takes one address or a list, with a mode for Unix sockets") {
+    Dir d;
+    AppSpec one = only_app(d, "apps:\n  - script: app\n    listen: 8080\n");
+    REQUIRE(one.listen.size() == 1);
+    CHECK(one.listen[0].address == "8080");
+    AppSpec many = only_app(d, "apps:\n  - script: app\n    listen:\n      - 127.0.0.1:9000\n"
+                               "      - {address: 'unix:app.sock', mode: 660}\n"
+                               "    wait_ready: true\n    listen_timeout: 5s\n");
+    REQUIRE(many.listen.size() == 2);
+    CHECK(many.listen[0].address == "127.0.0.1:9000");
+    CHECK(many.listen[1].address == "unix:" + d.path + "/app.sock");
+    CHECK(many.listen[1].mode == 0660);
+    CHECK(many.wait_ready);
+    CHECK(many.listen_timeout_ms == 5000);
+    CHECK(contains(error_of(d, "apps:\n  - script: app\n    listen: [8080, nowhere:1]\n"),
+                   "eco.yaml:3:20: listen: 'nowhere:1' is not a listen address"));
+    CHECK(contains(error_of(d, "apps:\n  - script: app\n    listen: {address: 80, port: 1}\n"),
+                   "only 'address' and 'mode'"));
 }
 
 TEST_CASE("start <script> without a file") {
