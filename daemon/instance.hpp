@@ -29,9 +29,10 @@ inline bool is_running(Status s) {
 /// One running (or not) copy of an app: a row of the process table.
 struct Instance {
     int id = 0;
-    std::string app;      ///< owning app's name
-    int index = 0;        ///< 0..instances-1 within the app
-    bool retired = false; ///< no longer counted by its app; erased once stopped
+    std::string app;        ///< owning app's name
+    int index = 0;          ///< 0..instances-1 within the app
+    bool retired = false;   ///< no longer counted by its app; erased once stopped
+    bool replacing = false; ///< a reload is starting its successor (no other trigger applies)
 
     pid_t pid = 0;  ///< main process, 0 when none
     pid_t pgid = 0; ///< its process group while any member may live (outlives pid during stop)

@@ -47,14 +47,16 @@ class Supervisor {
     /// instance whose process is `sender` or one of its ancestors.
     void notify(pid_t sender, std::string_view message);
 
-    /// Zero-downtime rolling restart of `ids`, one at a time: a replacement instance starts,
-    /// becomes ready, then the old one is stopped. A replacement that exits before it is ready
-    /// aborts the reload; the old instances keep running. `done` gets "" or the reason.
-    void reload(std::vector<int> ids, std::function<void(const std::string& error)> done);
+    /// Zero-downtime rolling restart of `ids`, `parallel` at a time: a replacement instance
+    /// starts, becomes ready, then the old one is stopped. A replacement that exits before it is
+    /// ready aborts the reload (no further instance is replaced; the old ones keep running).
+    /// `done` gets "" or the reason.
+    void reload(std::vector<int> ids, int parallel,
+                std::function<void(const std::string& error)> done);
 
   private:
-    void reload_step(std::shared_ptr<std::vector<int>> ids, std::size_t next,
-                     std::function<void(const std::string&)> done);
+    struct ReloadRun;
+    void reload_next(std::shared_ptr<ReloadRun> run);
     void spawn(Instance& inst);
     /// Ends a launch: online when `ready`, and runs the instance's on_ready callbacks.
     void finish_launch(Instance& inst, bool ready);

@@ -4,6 +4,7 @@
 #include "daemon/readiness.hpp"
 #include "daemon/supervisor.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <spdlog/spdlog.h>
 #include <sstream>
@@ -52,40 +53,67 @@ void Supervisor::notify(pid_t sender, std::string_view message) {
     }
 }
 
-void Supervisor::reload(std::vector<int> ids, std::function<void(const std::string&)> done) {
-    reload_step(std::make_shared<std::vector<int>>(std::move(ids)), 0, std::move(done));
+/// One reload in progress: the instances still to replace, shared by its parallel lanes.
+struct Supervisor::ReloadRun {
+    std::vector<int> ids;
+    std::size_t next = 0;
+    int active = 0; ///< lanes replacing an instance right now
+    std::string error;
+    std::function<void(const std::string&)> done;
+};
+
+void Supervisor::reload(std::vector<int> ids, int parallel,
+                        std::function<void(const std::string&)> done) {
+    auto run = std::make_shared<ReloadRun>();
+    run->ids = std::move(ids);
+    run->done = std::move(done);
+    int lanes = std::max(1, std::min<int>(parallel, int(run->ids.size())));
+    for (int i = 0; i < lanes; ++i) reload_next(run);
 }
 
-void Supervisor::reload_step(std::shared_ptr<std::vector<int>> ids, std::size_t next,
-                             std::function<void(const std::string&)> done) {
-    if (next == ids->size()) return done("");
-    auto go_on = [this, ids, next, done] { reload_step(ids, next + 1, done); };
-    Instance* old = m_registry.find((*ids)[next]);
+void Supervisor::reload_next(std::shared_ptr<ReloadRun> run) {
+    if (!run->error.empty() || run->next == run->ids.size()) {
+        // This lane is out of work; the last lane out reports.
+        if (run->active == 0 && run->done) {
+            auto done = std::move(run->done);
+            run->done = nullptr;
+            done(run->error);
+        }
+        return;
+    }
+    int old_id = run->ids[run->next++];
+    ++run->active;
+    auto lane_done = [this, run](const std::string& error) {
+        --run->active;
+        if (run->error.empty()) run->error = error;
+        reload_next(run);
+    };
+    Instance* old = m_registry.find(old_id);
     App* app = old ? m_registry.find_app(old->app) : nullptr;
-    if (!old || !app) return go_on();
+    if (!old || !app) return lane_done("");
     if (app->spec.exec_mode == ExecMode::fork || !is_running(old->status)) {
         // Nothing serving to keep up (fork mode, or not running): a plain restart.
-        return restart(old->id, go_on);
+        return restart(old_id, [lane_done] { lane_done(""); });
     }
-    Instance& fresh = m_registry.add_replacement(*app, old->id, wall_ms());
-    int old_id = old->id, fresh_id = fresh.id;
+    old->replacing = true;
+    Instance& fresh = m_registry.add_replacement(*app, old_id, wall_ms());
+    int fresh_id = fresh.id;
     fresh.restarts = old->restarts + 1;
-    (*ids)[next] = fresh_id; // the rows the reply shows
-    fresh.on_ready.push_back([this, ids, next, done, go_on, old_id, fresh_id](bool ready) {
+    fresh.on_ready.push_back([this, lane_done, old_id, fresh_id](bool ready) {
         if (!ready) {
             Instance* f = m_registry.find(fresh_id);
             std::string name = f ? f->app : "?";
             spdlog::error("{}: reload aborted: the new instance {} failed before it was ready",
                           name, fresh_id);
-            (*ids)[next] = old_id;
+            if (Instance* o = m_registry.find(old_id)) o->replacing = false;
             m_registry.retire(fresh_id);
             remove(fresh_id, nullptr);
-            return done("reload of " + name +
-                        " aborted: a new instance exited before it was "
-                        "ready; the old instances keep serving");
+            return lane_done("reload of " + name +
+                             " aborted: a new instance exited before it was ready; the old "
+                             "instances keep serving");
         }
         m_registry.retire(old_id);
-        remove(old_id, go_on);
+        remove(old_id, [lane_done] { lane_done(""); });
     });
     spawn(fresh);
 }

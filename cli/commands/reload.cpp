@@ -4,10 +4,18 @@ namespace rein::cli {
 
 // rein reload <sel>: zero-downtime rolling restart in cluster mode; a restart in fork mode.
 Runner setup_reload(CLI::App& sub) {
-    auto sel = std::make_shared<std::string>();
-    sub.add_option("selector", *sel, "all, an id, a name, a namespace or an ecosystem file")
+    struct Opts {
+        std::string sel;
+        int parallel = 1;
+    };
+    auto o = std::make_shared<Opts>();
+    sub.add_option("selector", o->sel, "all, an id, a name, a namespace or an ecosystem file")
         ->required();
-    return [sel](Context& ctx) { return run_selector_command(ctx, "reload", *sel); };
+    sub.add_option("--parallel", o->parallel, "instances replaced at once (default 1)")
+        ->check(CLI::PositiveNumber);
+    return [o](Context& ctx) {
+        return run_selector_command(ctx, "reload", o->sel, {{"parallel", o->parallel}});
+    };
 }
 
 } // namespace rein::cli

@@ -129,6 +129,7 @@ std::string describe_blocks(const nlohmann::json& rows, bool color) {
         std::string status = r.value("status", "");
         kv.emplace_back("status",
                         color ? std::string(status_color(status)) + status + k_reset : status);
+        if (r.value("status_text", "") != "") kv.emplace_back("app status", str(r["status_text"]));
         for (const char* key : {"name", "namespace", "id", "instance", "exec_mode", "pid",
                                 "restarts", "unstable_restarts", "exit_code", "signal"})
             kv.emplace_back(key, str(r[key]));
@@ -147,6 +148,11 @@ std::string describe_blocks(const nlohmann::json& rows, bool color) {
         kv.emplace_back("interpreter",
                         spec.value("interpreter", "") == "" ? "none" : str(spec["interpreter"]));
         kv.emplace_back("cwd", str(r["cwd"]));
+        if (r.contains("listen") && !r["listen"].empty()) {
+            std::string listen;
+            for (const auto& l : r["listen"]) listen += (listen.empty() ? "" : " ") + str(l);
+            kv.emplace_back("listen", listen);
+        }
         kv.emplace_back("out log", str(r["out_file"]));
         kv.emplace_back("error log", str(r["error_file"]));
         if (r.contains("log_file") && r.value("log_file", "") != "")

@@ -15,6 +15,9 @@ void describe(Context& ctx, const nlohmann::json& req, const Responder& reply) {
         spec.erase("base_env"); // the creator's whole environment is noise here
         row["spec"] = spec;
         row["log_file"] = app->logs->combined_path();
+        row["status_text"] = inst->status_text; // the app's own STATUS= (sd_notify)
+        row["listen"] = nlohmann::json::array();
+        for (const auto& l : app->spec.listen) row["listen"].push_back(l.address);
         row["started_at"] = inst->started_wall ? nlohmann::json(inst->started_wall) : nullptr;
         out.push_back(row);
     }

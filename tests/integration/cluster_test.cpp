@@ -101,7 +101,7 @@ TEST_CASE("no request fails during two reloads and a restart; every pid is repla
     Run r1 = h.rein({"reload", "web"});
     CHECK(r1.code == 0);
     auto middle = pids_of(h, "web");
-    Run r2 = h.rein({"reload", "web"});
+    Run r2 = h.rein({"reload", "web", "--parallel", "2"}); // both at once: still no failure
     CHECK(r2.code == 0);
     auto after = pids_of(h, "web");
     // A full restart refuses nothing either: connections wait in the daemon-held backlog.
@@ -150,6 +150,8 @@ TEST_CASE("wait_ready keeps an instance launching until it sends READY=1") {
               "NOTIFY_SOCKET=" + h.path("notify.sock")));
     h.write("go", "");
     CHECK(h.wait_status("slow", "online"));
+    CHECK(has(h.rein({"describe", "slow"}).out, "app status"));
+    CHECK(has(h.rein({"describe", "slow"}).out, "warm"));
 }
 
 TEST_CASE("listen_timeout: an instance that never says ready goes online anyway") {
