@@ -88,6 +88,7 @@ void to_json(json& j, const AppSpec& s) {
         {"exp_backoff_restart_delay", s.exp_backoff_restart_delay_ms},
         {"kill_signal", signal_name(s.kill_signal)},
         {"kill_timeout", s.kill_timeout_ms},
+        {"max_memory_restart", s.max_memory_restart},
         {"out_file", s.out_file},
         {"error_file", s.error_file},
         {"log_file", s.log_file},
@@ -145,6 +146,7 @@ void from_json(const json& j, AppSpec& s) {
         s.kill_signal = *sig;
     }
     read_opt(j, "kill_timeout", s.kill_timeout_ms);
+    read_opt(j, "max_memory_restart", s.max_memory_restart);
     read_opt(j, "out_file", s.out_file);
     read_opt(j, "error_file", s.error_file);
     read_opt(j, "log_file", s.log_file);

@@ -25,8 +25,10 @@ struct UnsupportedKey {
     std::string_view inert_value; ///< a value accepted and ignored; "" = none
 };
 constexpr UnsupportedKey k_unsupported[] = {
-    {"max_memory_restart", ""}, {"cron_restart", ""}, {"watch", "false"},
-    {"ignore_watch", ""},       {"watch_delay", ""},
+    {"cron_restart", ""},
+    {"watch", "false"},
+    {"ignore_watch", ""},
+    {"watch_delay", ""},
 };
 
 const std::string k_list_problem = "expected a string or a list of strings";
@@ -406,6 +408,10 @@ const KeySetter k_setters[] = {
          if (!s) return value_error(w, "expected a strftime format string");
          d.spec.log_date_format = *s;
          return ok();
+     }},
+    {"max_memory_restart",
+     [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
+         return set_size(d.spec.max_memory_restart, v, w);
      }},
     {"log_max_size", [](Draft& d, const YAML::Node& v, const Where& w,
                         const LoadOptions&) { return set_size(d.spec.log_max_size, v, w); }},

@@ -177,6 +177,13 @@ int run_daemon(const DaemonOptions& opts) {
         close(ready_fd);
     }
 
+    // The resource watch: every instance's CPU and memory once a second (and memory limits).
+    std::function<void()> sample_tick = [&] {
+        supervisor.sample_all();
+        reactor.after(1000, sample_tick);
+    };
+    reactor.after(1000, sample_tick);
+
     reactor.run();
     supervisor.drain_all_output();
 

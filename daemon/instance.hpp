@@ -55,9 +55,11 @@ struct Instance {
     /// Called once the current stop has finished (the whole process group is gone).
     std::vector<std::function<void()>> on_stopped;
 
-    // CPU sampling between two `list` calls.
-    std::uint64_t last_cpu_ticks = 0;
-    std::int64_t last_cpu_mono = 0;
+    // Resource samples (once a second while running; see Supervisor::sample).
+    std::uint64_t last_cpu_ticks = 0; ///< CPU ticks of the process tree at the last sample
+    std::int64_t last_cpu_mono = 0;   ///< when that was; 0: not sampled since it started
+    double cpu_percent = 0;           ///< of one core, between the last two samples
+    std::uint64_t memory_bytes = 0;   ///< resident memory of the process tree
 };
 
 /// An app: its spec, its shared log files, its listen sockets and its instances (by index).

@@ -161,6 +161,8 @@ void Supervisor::spawn(Instance& inst) {
     inst.signal.reset();
     inst.last_cpu_ticks = 0;
     inst.last_cpu_mono = 0;
+    inst.cpu_percent = 0;
+    inst.memory_bytes = 0;
 
     for (auto [fd, stream] : {std::pair{&out_r, Stream::out}, std::pair{&err_r, Stream::err}}) {
         std::uint64_t key = m_next_capture++;

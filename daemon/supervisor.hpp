@@ -43,6 +43,12 @@ class Supervisor {
     /// Sends a signal to the instance's process group (its main process leads it).
     bool send_signal(int id, int sig);
 
+    /// Samples CPU and memory of the instance's process tree (cpu_percent, memory_bytes).
+    void sample(Instance& inst);
+    /// Samples every running instance (once a second) and restarts, gracefully (rolling in
+    /// cluster mode), each one whose tree is over its max_memory_restart.
+    void sample_all();
+
     /// An sd_notify message from `sender` (the kernel vouches for the pid): it counts for the
     /// instance whose process is `sender` or one of its ancestors.
     void notify(pid_t sender, std::string_view message);

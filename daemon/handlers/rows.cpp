@@ -1,6 +1,5 @@
 #include "daemon/clock.hpp"
 #include "daemon/handlers/handler.hpp"
-#include "daemon/proc_stats.hpp"
 
 #include <unistd.h>
 
@@ -19,21 +18,11 @@ nlohmann::json instance_row(Context& ctx, Instance& inst) {
     const App* app = ctx.registry.find_app(inst.app);
     const AppSpec& spec = app->spec;
     std::int64_t now = mono_ms();
-    double cpu = 0;
-    std::uint64_t memory = 0;
     bool alive = inst.pid > 0;
-    if (alive) {
-        ProcSample s = sample_tree(inst.pid);
-        memory = s.rss_bytes;
-        static const long hz = sysconf(_SC_CLK_TCK);
-        // Since the previous sample, or since the start for the first one.
-        std::int64_t since = inst.last_cpu_mono ? inst.last_cpu_mono : inst.started_mono;
-        std::uint64_t base = inst.last_cpu_mono ? inst.last_cpu_ticks : 0;
-        if (now > since && s.cpu_ticks >= base)
-            cpu = double(s.cpu_ticks - base) * 1000.0 / double(hz) / double(now - since) * 100.0;
-        inst.last_cpu_ticks = s.cpu_ticks;
-        inst.last_cpu_mono = now;
-    }
+    // The once-a-second samples; an instance started since the last one is sampled now.
+    if (alive && inst.last_cpu_mono == 0) ctx.supervisor.sample(inst);
+    double cpu = alive ? inst.cpu_percent : 0;
+    std::uint64_t memory = alive ? inst.memory_bytes : 0;
     nlohmann::json row = {
         {"id", inst.id},
         {"name", spec.name},
@@ -55,7 +44,8 @@ nlohmann::json instance_row(Context& ctx, Instance& inst) {
         {"cwd", spec.cwd},
         {"out_file", app->logs->out_path()},
         {"error_file", app->logs->err_path()},
-        {"max_memory_restart", nullptr},
+        {"max_memory_restart",
+         spec.max_memory_restart > 0 ? nlohmann::json(spec.max_memory_restart) : nlohmann::json()},
     };
     return row;
 }

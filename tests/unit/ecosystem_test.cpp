@@ -242,8 +242,11 @@ TEST_CASE("keys of features still to come are rejected, unless they ask for noth
     Dir d;
     CHECK(contains(error_of(d, "apps:\n  - script: app\n    cron_restart: '0 * * * *'\n"),
                    "eco.yaml:3:5: 'cron_restart' is not supported yet"));
-    CHECK(contains(error_of(d, "apps:\n  - script: app\n    max_memory_restart: 100M\n"),
+    CHECK(contains(error_of(d, "apps:\n  - script: app\n    ignore_watch: [logs]\n"),
                    "not supported yet"));
+    CHECK(
+        only_app(d, "apps:\n  - script: app\n    max_memory_restart: 100M\n").max_memory_restart ==
+        100 << 20);
     CHECK(error_of(d, "apps:\n  - script: app\n    watch: false\n").empty());
     LoadOptions o = options();
     o.overrides = {{"watch", "true"}};

@@ -1,0 +1,58 @@
+// Resource watch: CPU and memory of every instance's process tree, once a second, and the
+// memory limit that acts on them.
+#include "daemon/clock.hpp"
+#include "daemon/proc_stats.hpp"
+#include "daemon/supervisor.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+namespace rein::daemon {
+
+void Supervisor::sample(Instance& inst) {
+    if (inst.pid <= 0) return;
+    static const long hz = sysconf(_SC_CLK_TCK);
+    std::int64_t now = mono_ms();
+    ProcSample s = sample_tree(inst.pid);
+    inst.memory_bytes = s.rss_bytes;
+    // Since the previous sample, or since the start for the first one. A child that exited
+    // takes its ticks with it: a tree total below the last one reads as idle, not negative.
+    std::int64_t since = inst.last_cpu_mono ? inst.last_cpu_mono : inst.started_mono;
+    std::uint64_t base = inst.last_cpu_mono ? inst.last_cpu_ticks : 0;
+    inst.cpu_percent = 0;
+    if (now > since && s.cpu_ticks >= base)
+        inst.cpu_percent =
+            double(s.cpu_ticks - base) * 1000.0 / double(hz) / double(now - since) * 100.0;
+    inst.last_cpu_ticks = s.cpu_ticks;
+    inst.last_cpu_mono = now;
+}
+
+void Supervisor::sample_all() {
+    std::vector<int> over;
+    for (auto& [id, inst] : m_registry.instances()) {
+        if (inst.pid <= 0) continue;
+        sample(inst);
+        const App* app = m_registry.find_app(inst.app);
+        std::int64_t limit = app ? app->spec.max_memory_restart : 0;
+        if (limit > 0 && inst.memory_bytes > std::uint64_t(limit) &&
+            inst.status == Status::online && !inst.replacing && !inst.retired)
+            over.push_back(id);
+    }
+    for (int id : over) {
+        Instance* inst = m_registry.find(id);
+        const App* app = inst ? m_registry.find_app(inst->app) : nullptr;
+        if (!app) continue;
+        spdlog::warn("{}[{}]: memory {:.1f} MiB is over max_memory_restart {:.1f} MiB: restarting",
+                     inst->app, id, double(inst->memory_bytes) / 1048576.0,
+                     double(app->spec.max_memory_restart) / 1048576.0);
+        if (app->spec.exec_mode == ExecMode::cluster) {
+            reload({id}, 1, [id](const std::string& error) {
+                if (!error.empty()) spdlog::error("instance {}: {}", id, error);
+            });
+        } else {
+            restart(id, nullptr);
+        }
+    }
+}
+
+} // namespace rein::daemon
