@@ -1,5 +1,6 @@
 #include "common/app_spec.hpp"
 
+#include "common/cron.hpp"
 #include "common/listen_address.hpp"
 #include "common/signals.hpp"
 
@@ -89,6 +90,7 @@ void to_json(json& j, const AppSpec& s) {
         {"kill_signal", signal_name(s.kill_signal)},
         {"kill_timeout", s.kill_timeout_ms},
         {"max_memory_restart", s.max_memory_restart},
+        {"cron_restart", s.cron_restart},
         {"out_file", s.out_file},
         {"error_file", s.error_file},
         {"log_file", s.log_file},
@@ -147,6 +149,12 @@ void from_json(const json& j, AppSpec& s) {
     }
     read_opt(j, "kill_timeout", s.kill_timeout_ms);
     read_opt(j, "max_memory_restart", s.max_memory_restart);
+    read_opt(j, "cron_restart", s.cron_restart);
+    if (!s.cron_restart.empty()) {
+        auto cron = CronExpr::parse(s.cron_restart);
+        if (!cron)
+            throw json::other_error::create(501, "cron_restart: " + cron.error().message, &j);
+    }
     read_opt(j, "out_file", s.out_file);
     read_opt(j, "error_file", s.error_file);
     read_opt(j, "log_file", s.log_file);

@@ -50,6 +50,7 @@ struct AppSpec {
     int kill_signal = 2;                           ///< SIGINT
     std::int64_t kill_timeout_ms = 1600;
     std::int64_t max_memory_restart = 0; ///< bytes of the process tree; 0: no limit
+    std::string cron_restart;            ///< 5-field cron expression (local time); empty: none
 
     std::string out_file;          ///< absolute; empty: $REIN_HOME/logs/<name>-out.log
     std::string error_file;        ///< absolute; empty: $REIN_HOME/logs/<name>-error.log

@@ -67,6 +67,7 @@ struct App {
     AppSpec spec;
     std::shared_ptr<AppLogs> logs;
     std::shared_ptr<ListenSet> sockets; ///< null without `listen`
+    Reactor::TimerId cron_timer = 0;    ///< the next cron_restart
     std::vector<int> instance_ids;
     int retiring = 0; ///< retired instances still stopping (the app outlives them)
 };

@@ -4,6 +4,7 @@
 #include "common/paths.hpp"
 #include "daemon/registry.hpp"
 
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -42,6 +43,10 @@ class Supervisor {
 
     /// Sends a signal to the instance's process group (its main process leads it).
     bool send_signal(int id, int sig);
+
+    /// (Re)arms the app's cron_restart timer from its spec (cancels it when there is none). At
+    /// each match every instance that is not stopped restarts.
+    void schedule_cron(const std::string& app, std::time_t after = 0);
 
     /// Samples CPU and memory of the instance's process tree (cpu_percent, memory_bytes).
     void sample(Instance& inst);

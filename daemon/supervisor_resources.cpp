@@ -1,9 +1,11 @@
 // Resource watch: CPU and memory of every instance's process tree, once a second, and the
 // memory limit that acts on them.
+#include "common/cron.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/proc_stats.hpp"
 #include "daemon/supervisor.hpp"
 
+#include <algorithm>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -53,6 +55,34 @@ void Supervisor::sample_all() {
             restart(id, nullptr);
         }
     }
+}
+
+void Supervisor::schedule_cron(const std::string& name, std::time_t after) {
+    App* app = m_registry.find_app(name);
+    if (!app) return;
+    if (app->cron_timer) m_reactor.cancel(app->cron_timer);
+    app->cron_timer = 0;
+    if (app->spec.cron_restart.empty()) return;
+    auto cron = CronExpr::parse(app->spec.cron_restart);
+    if (!cron) return; // validated on the way in; nothing to schedule
+    std::int64_t now = wall_ms();
+    // A timer may fire a moment before the wall clock reaches its minute (timers run on the
+    // monotonic clock): `after` keeps the next match from being that same minute again.
+    std::time_t at = cron->next_after(std::max(std::time_t(now / 1000), after));
+    if (at < 0) return;
+    std::string expr = app->spec.cron_restart;
+    auto self = std::make_shared<Reactor::TimerId>(0);
+    *self = m_reactor.after(std::int64_t(at) * 1000 - now, [this, name, expr, self, at] {
+        App* a = m_registry.find_app(name);
+        if (!a || a->cron_timer != *self) return; // the app went, or has a newer timer
+        a->cron_timer = 0;
+        spdlog::info("{}: cron_restart '{}': restarting", name, expr);
+        for (int id : a->instance_ids)
+            if (Instance* inst = m_registry.find(id); inst && inst->status != Status::stopped)
+                restart(id, nullptr);
+        schedule_cron(name, at);
+    });
+    app->cron_timer = *self;
 }
 
 } // namespace rein::daemon

@@ -63,6 +63,7 @@ std::vector<int> install_app(Context& ctx, PreparedApp prepared) {
         app->logs->flush();
         *app->logs = std::move(*prepared.logs);
     }
+    ctx.supervisor.schedule_cron(app->spec.name);
     return resize_app(ctx, *app);
 }
 

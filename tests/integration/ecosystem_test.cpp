@@ -38,12 +38,11 @@ TEST_CASE("an ecosystem error names file:line:col, exits 1 and starts nothing") 
     CHECK(r.code == 1);
     CHECK(has(r.err, "eco.yaml:3:19: kill_timeout: 'soon' is not a duration"));
 
-    h.write("eco.json",
-            "{\"apps\": [{\"script\": \"" + fixture() + "\", \"cron_restart\": \"0 * * * *\"}]}");
+    h.write("eco.json", "{\"apps\": [{\"script\": \"" + fixture() + "\", \"watch\": true}]}");
     r = h.rein({"start", "eco.json"}, {}, h.dir());
     CHECK(r.code == 1);
     CHECK(has(r.err, "eco.json:1:"));
-    CHECK(has(r.err, "'cron_restart' is not supported yet"));
+    CHECK(has(r.err, "'watch' is not supported yet"));
     CHECK(h.jlist().empty());
 }
 

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -46,10 +47,12 @@ REGISTER_LISTENER("rein-failures", 1, FailureListener);
 
 bool wait_until(const std::function<bool()>& pred, int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    int interval_ms = 2; // the poll interval (not a synchronisation): grows to 100 ms
     for (;;) {
         if (pred()) return true;
         if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10)); // poll interval, not a sync
+        std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+        interval_ms = std::min(interval_ms * 2, 100);
     }
 }
 

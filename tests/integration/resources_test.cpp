@@ -68,3 +68,17 @@ TEST_CASE("max_memory_restart restarts a growing app within 3 s of crossing the 
     CHECK(h.rows("hog")[0]["restarts"].get<int>() >= 1);
     CHECK(has(h.read("reind.log"), "over max_memory_restart 60.0 MiB: restarting"));
 }
+
+TEST_CASE("cron_restart restarts the app when the expression matches (every minute here)") {
+    // The schedule itself is unit-tested against an injected clock (cron_test.cpp); this checks
+    // the daemon acts on it, which takes until the next whole minute.
+    Home h;
+    REQUIRE(
+        h.rein({"start", h.ecosystem({fixture_app("nightly", {}, {"cron_restart: '* * * * *'"})})})
+            .code == 0);
+    REQUIRE(h.wait_status("nightly", "online"));
+    auto pid = h.rows("nightly")[0]["pid"];
+    CHECK(wait_until([&] { return h.rows("nightly")[0]["restarts"] == 1; }, 70000));
+    CHECK(h.rows("nightly")[0]["pid"] != pid);
+    CHECK(has(h.read("reind.log"), "cron_restart '* * * * *': restarting"));
+}

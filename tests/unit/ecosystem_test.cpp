@@ -240,8 +240,12 @@ TEST_CASE("a script that is missing or not executable is an error") {
 
 TEST_CASE("keys of features still to come are rejected, unless they ask for nothing") {
     Dir d;
-    CHECK(contains(error_of(d, "apps:\n  - script: app\n    cron_restart: '0 * * * *'\n"),
-                   "eco.yaml:3:5: 'cron_restart' is not supported yet"));
+    CHECK(contains(error_of(d, "apps:\n  - script: app\n    watch: true\n"),
+                   "eco.yaml:3:5: 'watch' is not supported yet"));
+    CHECK(only_app(d, "apps:\n  - script: app\n    cron_restart: '0 3 * * *'\n").cron_restart ==
+          "0 3 * * *");
+    CHECK(contains(error_of(d, "apps:\n  - script: app\n    cron_restart: '0 3 * *'\n"),
+                   "eco.yaml:3:19: cron_restart: expected 5 fields"));
     CHECK(contains(error_of(d, "apps:\n  - script: app\n    ignore_watch: [logs]\n"),
                    "not supported yet"));
     CHECK(

@@ -1,0 +1,34 @@
+#pragma once
+// cron_restart: 5-field cron expressions (minute hour day-of-month month day-of-week) in local
+// time, as crontab(5) reads them. Pure: the time to start from is a parameter.
+#include "common/result.hpp"
+
+#include <bitset>
+#include <ctime>
+#include <string>
+#include <string_view>
+
+namespace rein {
+
+class CronExpr {
+  public:
+    /// Parses `*`, numbers, ranges `a-b`, lists `a,b`, steps `*/n` and `a-b/n`, month and
+    /// weekday names (`jan`, `mon`), weekday 7 as Sunday, and @hourly, @daily (@midnight),
+    /// @weekly, @monthly, @yearly (@annually). Errors (code "bad_value") say which field.
+    static Result<CronExpr> parse(std::string_view text);
+
+    /// The first whole minute strictly after `after` that matches, in local time; -1 when none
+    /// comes within five years (`0 0 30 2 *`).
+    std::time_t next_after(std::time_t after) const;
+
+  private:
+    bool day_matches(const std::tm& t) const;
+    std::bitset<60> m_minutes;
+    std::bitset<24> m_hours;
+    std::bitset<32> m_days;   ///< 1..31
+    std::bitset<13> m_months; ///< 1..12
+    std::bitset<7> m_weekdays;
+    bool m_any_day = false, m_any_weekday = false;
+};
+
+} // namespace rein
