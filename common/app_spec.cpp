@@ -91,6 +91,9 @@ void to_json(json& j, const AppSpec& s) {
         {"kill_timeout", s.kill_timeout_ms},
         {"max_memory_restart", s.max_memory_restart},
         {"cron_restart", s.cron_restart},
+        {"watch", s.watch},
+        {"ignore_watch", s.ignore_watch},
+        {"watch_delay", s.watch_delay_ms},
         {"out_file", s.out_file},
         {"error_file", s.error_file},
         {"log_file", s.log_file},
@@ -150,6 +153,9 @@ void from_json(const json& j, AppSpec& s) {
     read_opt(j, "kill_timeout", s.kill_timeout_ms);
     read_opt(j, "max_memory_restart", s.max_memory_restart);
     read_opt(j, "cron_restart", s.cron_restart);
+    read_opt(j, "watch", s.watch);
+    read_opt(j, "ignore_watch", s.ignore_watch);
+    read_opt(j, "watch_delay", s.watch_delay_ms);
     if (!s.cron_restart.empty()) {
         auto cron = CronExpr::parse(s.cron_restart);
         if (!cron)

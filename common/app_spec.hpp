@@ -49,8 +49,11 @@ struct AppSpec {
     std::int64_t exp_backoff_restart_delay_ms = 0; ///< 0: off
     int kill_signal = 2;                           ///< SIGINT
     std::int64_t kill_timeout_ms = 1600;
-    std::int64_t max_memory_restart = 0; ///< bytes of the process tree; 0: no limit
-    std::string cron_restart;            ///< 5-field cron expression (local time); empty: none
+    std::int64_t max_memory_restart = 0;   ///< bytes of the process tree; 0: no limit
+    std::string cron_restart;              ///< 5-field cron expression (local time); empty: none
+    std::vector<std::string> watch;        ///< absolute paths to watch for changes; empty: off
+    std::vector<std::string> ignore_watch; ///< glob patterns of paths whose changes do not count
+    std::int64_t watch_delay_ms = 1000;    ///< quiet time after a change before the restart
 
     std::string out_file;          ///< absolute; empty: $REIN_HOME/logs/<name>-out.log
     std::string error_file;        ///< absolute; empty: $REIN_HOME/logs/<name>-error.log

@@ -76,9 +76,6 @@ Status read_app(Draft& d, const YAML::Node& app, const std::string& file, const 
         switch (classify_key(k)) {
         case KeyKind::unknown:
             return file_error(file, key.Mark(), unknown_key_sentence(k));
-        case KeyKind::unsupported:
-            if (is_inert_value(k, it->second)) continue;
-            return file_error(file, key.Mark(), "'" + k + "' is not supported yet");
         case KeyKind::known:
         case KeyKind::env_profile:
             break;
@@ -104,9 +101,6 @@ Status apply_overrides(Draft& d, const LoadOptions& opts) {
         case KeyKind::unknown:
         case KeyKind::env_profile:
             return where_error(w, "not an option of start (unknown override key '" + key + "')");
-        case KeyKind::unsupported:
-            if (is_inert_value(key, value)) continue;
-            return where_error(w, "not supported yet");
         case KeyKind::known:
             break;
         }

@@ -63,14 +63,11 @@ struct Draft {
 enum class KeyKind {
     known,       ///< parsed by set_value()
     env_profile, ///< env_<PROFILE>: parsed by set_value()
-    unsupported, ///< a PM2 key whose behaviour rein does not have yet
     unknown,
 };
 
 /// What rein makes of an app key.
 KeyKind classify_key(std::string_view key);
-/// True when an unsupported key's value asks for nothing (`watch: false`), so it may be ignored.
-bool is_inert_value(std::string_view key, const YAML::Node& value);
 /// The known app key nearest to `key` by edit distance, or "" when none is close enough.
 std::string nearest_key(std::string_view key);
 /// Levenshtein distance: insertions, deletions and substitutions each cost 1.

@@ -162,6 +162,7 @@ Result<AppSpec> finish(Draft& d, const LoadOptions& opts) {
     for (std::string* p :
          {&d.spec.out_file, &d.spec.error_file, &d.spec.log_file, &d.spec.pid_file})
         if (!p->empty()) *p = absolute_in(d.spec.cwd, *p);
+    for (auto& path : d.spec.watch) path = absolute_in(d.spec.cwd, path); // "." is cwd itself
     for (auto& l : d.spec.listen)
         if (l.address.rfind("unix:", 0) == 0 && l.address.size() > 5 && l.address[5] != '/')
             l.address = "unix:" + absolute_in(d.spec.cwd, l.address.substr(5));

@@ -18,20 +18,6 @@ namespace rein::ecosystem_detail {
 
 namespace {
 
-// PM2 keys whose behaviour rein does not have yet. Presence is an error (nothing the user asked
-// for is silently dropped), except a value that asks for nothing. Remove an entry, and add a
-// setter below, when its feature lands.
-struct UnsupportedKey {
-    std::string_view key;
-    std::string_view inert_value; ///< a value accepted and ignored; "" = none
-};
-constexpr UnsupportedKey k_unsupported[] = {
-
-    {"watch", "false"},
-    {"ignore_watch", ""},
-    {"watch_delay", ""},
-};
-
 const std::string k_list_problem = "expected a string or a list of strings";
 
 Status ok() {
@@ -418,6 +404,34 @@ const KeySetter
                  d.spec.log_date_format = *s;
                  return ok();
              }},
+            {"watch",
+             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+                 // true: the app's cwd ("." until finish() resolves it); a list: those paths.
+                 if (auto b = boolean(v)) {
+                     d.spec.watch = *b ? std::vector<std::string>{"."} : std::vector<std::string>{};
+                     return ok();
+                 }
+                 if (v.IsScalar()) return value_error(w, "expected true, false or a list of paths");
+                 auto paths = word_list(v, w);
+                 if (!paths) return paths.error();
+                 d.spec.watch = std::move(*paths);
+                 return ok();
+             }},
+            {"ignore_watch",
+             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+                 if (v.IsScalar()) {
+                     d.spec.ignore_watch = {v.Scalar()}; // one pattern, spaces and all
+                     return ok();
+                 }
+                 auto patterns = word_list(v, w);
+                 if (!patterns) return patterns.error();
+                 d.spec.ignore_watch = std::move(*patterns);
+                 return ok();
+             }},
+            {"watch_delay",
+             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
+                 return set_duration(d.spec.watch_delay_ms, v, w);
+             }},
             {"cron_restart",
              [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
                  auto s = text(v);
@@ -432,9 +446,8 @@ const KeySetter
                  return set_size(d.spec.max_memory_restart, v, w);
              }},
             {"log_max_size",
-             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
-                 return set_size(d.spec.log_max_size, v, w);
-             }},
+             [](Draft& d, const YAML::Node& v, const Where& w,
+                const LoadOptions&) { return set_size(d.spec.log_max_size, v, w); }},
             {"log_max_files",
              [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
                  auto n = integer(v);
@@ -444,9 +457,8 @@ const KeySetter
                  return ok();
              }},
             {"instance_var",
-             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
-                 return set_identifier(d.spec.instance_var, v, w);
-             }},
+             [](Draft& d, const YAML::Node& v, const Where& w,
+                const LoadOptions&) { return set_identifier(d.spec.instance_var, v, w); }},
             {"increment_var",
              [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
                  d.increment_var_at = w; // finish() checks it names an integer in env
@@ -470,16 +482,7 @@ KeyKind classify_key(std::string_view key) {
     for (const auto& s : k_setters)
         if (s.key == key) return KeyKind::known;
     if (is_profile_key(key)) return KeyKind::env_profile;
-    for (const auto& u : k_unsupported)
-        if (u.key == key) return KeyKind::unsupported;
     return KeyKind::unknown;
-}
-
-bool is_inert_value(std::string_view key, const YAML::Node& value) {
-    for (const auto& u : k_unsupported)
-        if (u.key == key && !u.inert_value.empty())
-            return value.IsScalar() && value.Scalar() == u.inert_value;
-    return false;
 }
 
 std::string nearest_key(std::string_view key) {
@@ -494,7 +497,6 @@ std::string nearest_key(std::string_view key) {
         }
     };
     for (const auto& s : k_setters) consider(s.key);
-    for (const auto& u : k_unsupported) consider(u.key);
     return std::string(best);
 }
 

@@ -2,6 +2,7 @@
 // Runtime state of apps and their instances (config lives in AppSpec, never here).
 #include "common/app_spec.hpp"
 #include "daemon/app_logs.hpp"
+#include "daemon/file_watch.hpp"
 #include "daemon/listen_sockets.hpp"
 #include "daemon/reactor.hpp"
 #include "daemon/restart_policy.hpp"
@@ -68,6 +69,7 @@ struct App {
     std::shared_ptr<AppLogs> logs;
     std::shared_ptr<ListenSet> sockets; ///< null without `listen`
     Reactor::TimerId cron_timer = 0;    ///< the next cron_restart
+    std::shared_ptr<FileWatch> watch;   ///< null without `watch`
     std::vector<int> instance_ids;
     int retiring = 0; ///< retired instances still stopping (the app outlives them)
 };

@@ -47,6 +47,11 @@ class Supervisor {
     /// (Re)arms the app's cron_restart timer from its spec (cancels it when there is none). At
     /// each match every instance that is not stopped restarts.
     void schedule_cron(const std::string& app, std::time_t after = 0);
+    /// inotify on the spec's watch paths: a burst of changes restarts the app once, after
+    /// watch_delay of quiet. Fails with one sentence (kernel limit, too many directories).
+    Result<std::shared_ptr<FileWatch>> make_watch(const AppSpec& spec);
+    /// Restarts every instance of the app that is not stopped (cron_restart, watch).
+    void restart_running(const std::string& app);
 
     /// Samples CPU and memory of the instance's process tree (cpu_percent, memory_bytes).
     void sample(Instance& inst);

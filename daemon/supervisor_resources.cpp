@@ -1,5 +1,5 @@
-// Resource watch: CPU and memory of every instance's process tree, once a second, and the
-// memory limit that acts on them.
+// Restart triggers: CPU and memory of every instance's process tree once a second and the
+// memory limit that acts on them, cron_restart, and watch.
 #include "common/cron.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/proc_stats.hpp"
@@ -57,6 +57,29 @@ void Supervisor::sample_all() {
     }
 }
 
+Result<std::shared_ptr<FileWatch>> Supervisor::make_watch(const AppSpec& s) {
+    std::string name = s.name;
+    auto watch = std::make_shared<FileWatch>(
+        m_reactor, s.ignore_watch, s.watch_delay_ms, [this, name](const std::string& path, int n) {
+            spdlog::info("{}: watch: {} change(s), first {}: restarting", name, n, path);
+            restart_running(name);
+        });
+    // The app's own output never counts as a change of its code.
+    for (const auto& own : {s.out_file, s.error_file, s.log_file, s.pid_file})
+        if (!own.empty()) watch->ignore_path(own);
+    for (const auto& root : s.watch)
+        if (auto st = watch->add_tree(root); !st) return st.error();
+    return watch;
+}
+
+void Supervisor::restart_running(const std::string& name) {
+    App* app = m_registry.find_app(name);
+    if (!app) return;
+    for (int id : std::vector<int>(app->instance_ids))
+        if (Instance* inst = m_registry.find(id); inst && inst->status != Status::stopped)
+            restart(id, nullptr);
+}
+
 void Supervisor::schedule_cron(const std::string& name, std::time_t after) {
     App* app = m_registry.find_app(name);
     if (!app) return;
@@ -77,9 +100,7 @@ void Supervisor::schedule_cron(const std::string& name, std::time_t after) {
         if (!a || a->cron_timer != *self) return; // the app went, or has a newer timer
         a->cron_timer = 0;
         spdlog::info("{}: cron_restart '{}': restarting", name, expr);
-        for (int id : a->instance_ids)
-            if (Instance* inst = m_registry.find(id); inst && inst->status != Status::stopped)
-                restart(id, nullptr);
+        restart_running(name);
         schedule_cron(name, at);
     });
     app->cron_timer = *self;

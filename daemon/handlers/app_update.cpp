@@ -46,6 +46,12 @@ Result<std::vector<PreparedApp>> prepare_apps(Context& ctx, const nlohmann::json
                                   "app '" + s.name + "': " + bound.error().message);
             p.sockets = std::move(*bound);
         }
+        if (!s.watch.empty()) {
+            auto watch = ctx.supervisor.make_watch(s);
+            if (!watch)
+                return make_error("watch_failed", "app '" + s.name + "': " + watch.error().message);
+            p.watch = std::move(*watch);
+        }
         out.push_back(std::move(p));
     }
     return out;
@@ -56,8 +62,10 @@ std::vector<int> install_app(Context& ctx, PreparedApp prepared) {
     if (!app) {
         app = &ctx.registry.add_app(std::move(prepared.spec), std::move(prepared.logs));
         app->sockets = std::move(prepared.sockets);
+        app->watch = std::move(prepared.watch);
     } else {
         app->sockets = std::move(prepared.sockets);
+        app->watch = std::move(prepared.watch);
         app->spec = std::move(prepared.spec);
         // The running instances' captures share this object: give it the new files in place.
         app->logs->flush();

@@ -12,6 +12,7 @@ struct PreparedApp {
     AppSpec spec;
     std::shared_ptr<AppLogs> logs;
     std::shared_ptr<ListenSet> sockets; ///< bound (or the app's own, when unchanged); may be null
+    std::shared_ptr<FileWatch> watch;   ///< set up (inotify) when the spec asks; may be null
 };
 
 /// Parses `req["apps"]` and opens each app's log files; any failure rejects the whole request

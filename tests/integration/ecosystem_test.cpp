@@ -38,23 +38,11 @@ TEST_CASE("an ecosystem error names file:line:col, exits 1 and starts nothing") 
     CHECK(r.code == 1);
     CHECK(has(r.err, "eco.yaml:3:19: kill_timeout: 'soon' is not a duration"));
 
-    h.write("eco.json", "{\"apps\": [{\"script\": \"" + fixture() + "\", \"watch\": true}]}");
+    h.write("eco.json", "{\"apps\": [{\"script\": \"" + fixture() + "\", \"watch\": 3}]}");
     r = h.rein({"start", "eco.json"}, {}, h.dir());
     CHECK(r.code == 1);
     CHECK(has(r.err, "eco.json:1:"));
-    CHECK(has(r.err, "'watch' is not supported yet"));
-    CHECK(h.jlist().empty());
-}
-
-TEST_CASE("flags of features still to come are rejected, not ignored") {
-    Home h;
-    for (auto flag : std::vector<std::vector<std::string>>{{"--watch"}}) {
-        std::vector<std::string> args = {"start", fixture()};
-        args.insert(args.end(), flag.begin(), flag.end());
-        Run r = h.rein(args);
-        CHECK_MESSAGE(r.code == 1, flag[0]);
-        CHECK(has(r.err, "not supported yet"));
-    }
+    CHECK(has(r.err, "watch: expected true, false or a list of paths"));
     CHECK(h.jlist().empty());
 }
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <sstream>
+#include <sys/stat.h>
 
 using namespace rein::test;
 
@@ -81,4 +82,44 @@ TEST_CASE("cron_restart restarts the app when the expression matches (every minu
     CHECK(wait_until([&] { return h.rows("nightly")[0]["restarts"] == 1; }, 70000));
     CHECK(h.rows("nightly")[0]["pid"] != pid);
     CHECK(has(h.read("reind.log"), "cron_restart '* * * * *': restarting"));
+}
+
+TEST_CASE("watch restarts once for a burst of changes, and not for ignored paths") {
+    Home h;
+    mkdir(h.path("app").c_str(), 0700);
+    mkdir(h.path("app/src").c_str(), 0700);
+    mkdir(h.path("app/data").c_str(), 0700);
+    mkdir(h.path("app/.git").c_str(), 0700);
+    std::string eco =
+        h.write("app/eco.yaml", "apps:\n" + fixture_app("w", {},
+                                                        {"watch: true", "watch_delay: 300",
+                                                         "ignore_watch: [data, '*.tmp']"}));
+    REQUIRE(h.rein({"start", eco}).code == 0);
+    REQUIRE(h.wait_status("w", "online"));
+    auto restarts = [&] { return h.rows("w")[0]["restarts"].get<int>(); };
+
+    for (int i = 0; i < 20; ++i) h.write("app/src/f" + std::to_string(i) + ".js", "x");
+    REQUIRE(wait_until([&] { return restarts() == 1; }));
+    CHECK(has(h.read("reind.log"), "w: watch: "));
+    // Ignored: a pattern, a directory, .git; none of these restarts it.
+    h.write("app/scratch.tmp", "x");
+    h.write("app/data/cache", "x");
+    h.write("app/.git/index", "x");
+    CHECK_FALSE(wait_until([&] { return restarts() != 1; }, 1500));
+    // A directory created after the start is watched too.
+    mkdir(h.path("app/src/new").c_str(), 0700);
+    REQUIRE(wait_until([&] { return restarts() == 2; }));
+    h.write("app/src/new/deep.js", "x");
+    CHECK(wait_until([&] { return restarts() == 3; }));
+}
+
+TEST_CASE("--watch on the command line watches the app's cwd") {
+    Home h;
+    mkdir(h.path("site").c_str(), 0700);
+    REQUIRE(
+        h.rein({"start", fixture(), "--name", "site", "--watch", "--cwd", h.path("site")}).code ==
+        0);
+    REQUIRE(h.wait_status("site", "online"));
+    h.write("site/index.html", "<p>new</p>");
+    CHECK(wait_until([&] { return h.rows("site")[0]["restarts"] == 1; }));
 }

@@ -238,23 +238,26 @@ TEST_CASE("a script that is missing or not executable is an error") {
     CHECK(contains(error_of(d, "apps:\n  - script: app\n    cwd: missing\n"), "does not exist"));
 }
 
-TEST_CASE("keys of features still to come are rejected, unless they ask for nothing") {
+TEST_CASE("watch, ignore_watch, watch_delay and cron_restart") {
     Dir d;
-    CHECK(contains(error_of(d, "apps:\n  - script: app\n    watch: true\n"),
-                   "eco.yaml:3:5: 'watch' is not supported yet"));
+    AppSpec on = only_app(d, "apps:\n  - script: app\n    watch: true\n");
+    CHECK(on.watch == std::vector<std::string>{d.path});
+    CHECK(on.watch_delay_ms == 1000);
+    CHECK(only_app(d, "apps:\n  - script: app\n    watch: false\n").watch.empty());
+    AppSpec some = only_app(d, "apps:\n  - script: app\n    watch: [src, /etc/app]\n"
+                               "    ignore_watch: ['*.log', tmp]\n    watch_delay: 200ms\n");
+    CHECK(some.watch == std::vector<std::string>{d.path + "/src", "/etc/app"});
+    CHECK(some.ignore_watch == std::vector<std::string>{"*.log", "tmp"});
+    CHECK(some.watch_delay_ms == 200);
+    CHECK(contains(error_of(d, "apps:\n  - script: app\n    watch: yes\n"),
+                   "eco.yaml:3:12: watch: expected true, false or a list of paths"));
     CHECK(only_app(d, "apps:\n  - script: app\n    cron_restart: '0 3 * * *'\n").cron_restart ==
           "0 3 * * *");
     CHECK(contains(error_of(d, "apps:\n  - script: app\n    cron_restart: '0 3 * *'\n"),
                    "eco.yaml:3:19: cron_restart: expected 5 fields"));
-    CHECK(contains(error_of(d, "apps:\n  - script: app\n    ignore_watch: [logs]\n"),
-                   "not supported yet"));
     CHECK(
         only_app(d, "apps:\n  - script: app\n    max_memory_restart: 100M\n").max_memory_restart ==
         100 << 20);
-    CHECK(error_of(d, "apps:\n  - script: app\n    watch: false\n").empty());
-    LoadOptions o = options();
-    o.overrides = {{"watch", "true"}};
-    CHECK(contains(error_of(d, "apps:\n  - script: app\n", o), "--watch: not supported yet"));
 }
 
 TEST_CASE("listen takes one address or a list, with a mode for Unix sockets") {
