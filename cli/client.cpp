@@ -48,8 +48,7 @@ static Result<nlohmann::json> unwrap(const nlohmann::json& reply) {
     return make_error(err.value("code", "failed"), err.value("message", "the daemon failed"));
 }
 
-Result<nlohmann::json> Client::stream(const std::string& cmd, nlohmann::json params,
-                                      const std::function<bool(const nlohmann::json&)>& on_event) {
+Result<long long> Client::send_request(const std::string& cmd, nlohmann::json params) {
     long long id = m_next_id++;
     params["id"] = id;
     params["cmd"] = cmd;
@@ -61,6 +60,28 @@ Result<nlohmann::json> Client::stream(const std::string& cmd, nlohmann::json par
         if (n <= 0) return make_error("failed", "the daemon closed the connection");
         off += std::size_t(n);
     }
+    return id;
+}
+
+Result<std::vector<nlohmann::json>> Client::read_available() {
+    char buf[64 * 1024];
+    ssize_t n = read(m_fd.get(), buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return std::vector<nlohmann::json>{};
+    if (n <= 0) return make_error("failed", "the daemon closed the connection");
+    m_in.feed(std::string_view(buf, std::size_t(n)));
+    std::vector<nlohmann::json> out;
+    while (auto line = m_in.next_line()) {
+        auto msg = nlohmann::json::parse(*line, nullptr, false);
+        if (msg.is_object()) out.push_back(std::move(msg));
+    }
+    return out;
+}
+
+Result<nlohmann::json> Client::stream(const std::string& cmd, nlohmann::json params,
+                                      const std::function<bool(const nlohmann::json&)>& on_event) {
+    auto sent = send_request(cmd, std::move(params));
+    if (!sent) return sent.error();
+    long long id = *sent;
     for (;;) {
         auto msg = read_message();
         if (!msg) return msg;

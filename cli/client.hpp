@@ -8,6 +8,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace rein::cli {
 
@@ -25,6 +26,14 @@ class Client {
     /// the daemon closes, or a final reply arrives (returned).
     Result<nlohmann::json> stream(const std::string& cmd, nlohmann::json params,
                                   const std::function<bool(const nlohmann::json&)>& on_event);
+
+    /// For event loops (monit): sends a request without waiting; returns its id.
+    Result<long long> send_request(const std::string& cmd, nlohmann::json params);
+    /// For event loops: reads what the socket has now (call when poll() says readable) and
+    /// returns every complete message; an error once the daemon has closed the connection.
+    Result<std::vector<nlohmann::json>> read_available();
+    /// The connection's descriptor, for poll().
+    int fd() const { return m_fd.get(); }
 
     /// Waits (at most `timeout_ms`) until the daemon closes this connection; true when it did.
     bool wait_closed(int timeout_ms = 10000);

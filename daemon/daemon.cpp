@@ -122,7 +122,7 @@ int run_daemon(const DaemonOptions& opts) {
     Supervisor supervisor(reactor, registry, *paths);
     LogHub log_hub;
     bool shutting_down = false;
-    Context ctx{registry, supervisor, log_hub, *paths, wall_ms(), [&] { reactor.stop(); }};
+    Context ctx{registry, supervisor, log_hub, {}, *paths, wall_ms(), [&] { reactor.stop(); }};
     ControlServer server(reactor,
                          [&ctx](const nlohmann::json& req, Responder r) { dispatch(ctx, req, r); });
     if (auto s = server.listen(paths->socket()); !s) return fail(ready_fd, s.error().message);
@@ -180,6 +180,7 @@ int run_daemon(const DaemonOptions& opts) {
     // The resource watch: every instance's CPU and memory once a second (and memory limits).
     std::function<void()> sample_tick = [&] {
         supervisor.sample_all();
+        handlers::feed_monitors(ctx);
         reactor.after(1000, sample_tick);
     };
     reactor.after(1000, sample_tick);

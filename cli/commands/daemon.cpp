@@ -1,7 +1,9 @@
 // Commands about the daemon itself: ping and kill.
 #include "cli/command.hpp"
 
+#include <csignal>
 #include <iostream>
+#include <unistd.h>
 
 namespace rein::cli {
 
@@ -28,9 +30,14 @@ Runner setup_kill(CLI::App&) {
             std::cerr << "rein: no daemon is running\n";
             return k_exit_ok;
         }
+        auto ping = client->call("ping");
+        pid_t pid = ping ? ping->value("pid", 0) : 0;
         auto reply = client->call("kill");
         if (!reply) return report(reply.error());
         client->wait_closed();
+        // The connection closes just before the process ends: wait for the end too, so that
+        // `rein kill && rein start` never meets the old daemon.
+        for (int i = 0; pid > 0 && i < 1000 && kill(pid, 0) == 0; ++i) usleep(10 * 1000);
         std::cerr << "rein: daemon stopped (" << reply->value("stopped", 0)
                   << " instance(s) stopped)\n";
         return k_exit_ok;

@@ -17,6 +17,7 @@ Runner setup_kill(CLI::App& sub);
 Runner setup_logs(CLI::App& sub);
 Runner setup_reload(CLI::App& sub);
 Runner setup_scale(CLI::App& sub);
+Runner setup_monit(CLI::App& sub);
 Runner setup_flush(CLI::App& sub);
 Runner setup_reload_logs(CLI::App& sub);
 
@@ -29,6 +30,7 @@ const std::vector<CommandDef>& command_table() {
         {"reload", "zero-downtime rolling restart (cluster mode)", {}, setup_reload},
         {"scale", "change the number of instances of an app", {}, setup_scale},
         {"list", "show the process table", {"ls", "l", "status"}, setup_list},
+        {"monit", "full-screen dashboard of apps, their figures and logs", {}, setup_monit},
         {"jlist", "print the process table as one JSON array", {}, setup_jlist},
         {"describe", "show everything about apps", {"show"}, setup_describe},
         {"reset", "zero the restart counters", {}, setup_reset},

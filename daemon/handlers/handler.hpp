@@ -18,6 +18,7 @@ struct Context {
     Registry& registry;
     Supervisor& supervisor;
     LogHub& log_hub;
+    std::vector<Responder> monitors; ///< `monit` connections, fed once a second
     const Paths& paths;
     std::int64_t started_wall;
     /// Ends the daemon after the current loop turn (apps must already be stopped).
@@ -62,6 +63,10 @@ void kill(Context&, const nlohmann::json&, const Responder&);
 void logs(Context&, const nlohmann::json&, const Responder&);
 void reload(Context&, const nlohmann::json&, const Responder&);
 void scale(Context&, const nlohmann::json&, const Responder&);
+void monit(Context&, const nlohmann::json&, const Responder&);
+
+/// Sends every `monit` connection the current rows (the daemon's once-a-second tick).
+void feed_monitors(Context& ctx);
 void flush(Context&, const nlohmann::json&, const Responder&);
 void reload_logs(Context&, const nlohmann::json&, const Responder&);
 

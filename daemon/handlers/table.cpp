@@ -21,6 +21,7 @@ const std::vector<HandlerEntry>& handler_table() {
         {"reloadLogs", handlers::reload_logs},
         {"reload", handlers::reload},
         {"scale", handlers::scale},
+        {"monit", handlers::monit},
     };
     return table;
 }
