@@ -1,11 +1,25 @@
 // Commands about the daemon itself: ping and kill.
 #include "cli/command.hpp"
 
-#include <csignal>
+#include <fstream>
 #include <iostream>
 #include <unistd.h>
 
 namespace rein::cli {
+
+namespace {
+
+// True while `pid` exists and has not exited: a zombie waiting for whoever reaps it (PID 1 of
+// some containers takes its time) has ended.
+bool running(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;
+    auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+} // namespace
 
 // rein ping: starts the daemon if none answers (as `pm2 ping` does) and prints its version.
 Runner setup_ping(CLI::App&) {
@@ -37,7 +51,7 @@ Runner setup_kill(CLI::App&) {
         client->wait_closed();
         // The connection closes just before the process ends: wait for the end too, so that
         // `rein kill && rein start` never meets the old daemon.
-        for (int i = 0; pid > 0 && i < 1000 && kill(pid, 0) == 0; ++i) usleep(10 * 1000);
+        for (int i = 0; pid > 0 && i < 1000 && running(pid); ++i) usleep(10 * 1000);
         std::cerr << "rein: daemon stopped (" << reply->value("stopped", 0)
                   << " instance(s) stopped)\n";
         return k_exit_ok;

@@ -1,16 +1,13 @@
 // The explicit table of subcommands (no static self-registration: greppable, never dropped).
-#include "cli/command.hpp"
+#include "cli/commands/selector_command.hpp"
 
 namespace rein::cli {
 
 Runner setup_start(CLI::App& sub);
-Runner setup_stop(CLI::App& sub);
 Runner setup_restart(CLI::App& sub);
-Runner setup_delete(CLI::App& sub);
 Runner setup_list(CLI::App& sub);
 Runner setup_jlist(CLI::App& sub);
 Runner setup_describe(CLI::App& sub);
-Runner setup_reset(CLI::App& sub);
 Runner setup_signal(CLI::App& sub);
 Runner setup_ping(CLI::App& sub);
 Runner setup_kill(CLI::App& sub);
@@ -24,16 +21,16 @@ Runner setup_reload_logs(CLI::App& sub);
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
         {"start", "start apps from an ecosystem file, or one script", {}, setup_start},
-        {"stop", "stop apps gracefully", {}, setup_stop},
+        {"stop", "stop apps gracefully", {}, setup_selector_verb},
         {"restart", "stop and start apps again", {}, setup_restart},
-        {"delete", "stop apps and forget them", {"del"}, setup_delete},
+        {"delete", "stop apps and forget them", {"del"}, setup_selector_verb},
         {"reload", "zero-downtime rolling restart (cluster mode)", {}, setup_reload},
         {"scale", "change the number of instances of an app", {}, setup_scale},
         {"list", "show the process table", {"ls", "l", "status"}, setup_list},
         {"monit", "full-screen dashboard of apps, their figures and logs", {}, setup_monit},
         {"jlist", "print the process table as one JSON array", {}, setup_jlist},
         {"describe", "show everything about apps", {"show"}, setup_describe},
-        {"reset", "zero the restart counters", {}, setup_reset},
+        {"reset", "zero the restart counters", {}, setup_selector_verb},
         {"signal", "send a signal to apps", {"sendSignal"}, setup_signal},
         {"logs", "show the last lines of apps' logs, then follow them", {}, setup_logs},
         {"flush", "empty log files", {}, setup_flush},

@@ -15,10 +15,6 @@ using namespace rein::test;
 
 namespace {
 
-bool has(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
-
 std::string server_app(const std::string& name, const std::string& listen,
                        const std::vector<std::string>& extra = {}) {
     std::string s =

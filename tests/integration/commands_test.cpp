@@ -9,10 +9,6 @@ using namespace rein::test;
 
 namespace {
 
-bool has(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
-
 std::vector<int> ids_of(const nlohmann::json& rows, const std::string& status) {
     std::vector<int> ids;
     for (const auto& r : rows)

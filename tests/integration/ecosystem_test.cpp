@@ -7,11 +7,7 @@
 
 using namespace rein::test;
 
-namespace {
-bool has(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
-} // namespace
+namespace {} // namespace
 
 TEST_CASE("an ecosystem error names file:line:col, exits 1 and starts nothing") {
     Home h;

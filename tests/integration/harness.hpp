@@ -16,6 +16,11 @@ struct Run {
     std::string out, err;
 };
 
+/// True when `text` contains `part`.
+inline bool has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
 /// Polls `pred` every few milliseconds until it holds or `timeout_ms` passes.
 bool wait_until(const std::function<bool()>& pred, int timeout_ms = 10000);
 

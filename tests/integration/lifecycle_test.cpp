@@ -11,10 +11,6 @@ using namespace rein::test;
 
 namespace {
 
-bool has(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
-
 nlohmann::json only_row(const Home& h, const std::string& name) {
     auto rows = h.rows(name);
     REQUIRE(rows.size() == 1);

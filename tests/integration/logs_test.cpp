@@ -12,10 +12,6 @@ using namespace rein::test;
 
 namespace {
 
-bool has(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
-
 std::string numbered(long from, long to) {
     std::string s;
     for (long i = from; i <= to; ++i) s += "line " + std::to_string(i) + "\n";

@@ -10,10 +10,6 @@ using namespace rein::test;
 
 namespace {
 
-bool has(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
-
 // "<pid> <ns>" start stamps and "<pid> crossed <ns>" lines of the stamp file.
 struct Stamps {
     std::vector<std::pair<long, long long>> starts, crossings;
