@@ -50,6 +50,20 @@ void AppLogs::add_line(int id, Stream stream, std::string_view line, std::int64_
     if (m_hub && m_hub->active()) m_publish.push_back({id, stream, wall_ms, std::string(line)});
 }
 
+void AppLogs::add_block(int id, Stream stream, std::string_view block, std::int64_t wall_ms) {
+    if (m_time || (m_hub && m_hub->active())) {
+        // Each line needs its own prefix or event.
+        while (!block.empty()) {
+            auto nl = block.find('\n');
+            add_line(id, stream, block.substr(0, nl), wall_ms);
+            block.remove_prefix(nl + 1);
+        }
+        return;
+    }
+    (stream == Stream::out ? m_out : m_err).pending.append(block);
+    if (m_combined.fd) m_combined.pending.append(block);
+}
+
 void AppLogs::write_all(File& f) {
     std::string_view rest = f.pending;
     while (!rest.empty() && f.fd) {

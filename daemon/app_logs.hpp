@@ -24,6 +24,8 @@ class AppLogs {
     std::string open();
     /// Queues one line that instance `id` wrote on `stream`; flush() writes it.
     void add_line(int id, Stream stream, std::string_view line, std::int64_t wall_ms);
+    /// Queues several whole lines at once: `block` is lines each ending in a newline.
+    void add_block(int id, Stream stream, std::string_view block, std::int64_t wall_ms);
     /// Writes the queued lines (rotating first where log_max_size says so), then publishes them.
     void flush();
     /// Empties every file and removes its rotated copies (`rein flush`).

@@ -36,6 +36,7 @@ class OutputCapture {
     UniqueFd m_fd;
     std::shared_ptr<AppLogs> m_logs;
     int m_id;
+    bool m_grown = false; ///< the pipe was enlarged after it filled up
     Stream m_stream;
     LineSplitter m_splitter;
     std::function<void()> m_on_eof;
