@@ -14,7 +14,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
-#include <iostream>
+#include <cstdio>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -35,7 +35,7 @@ int fail(int ready_fd, const std::string& msg) {
     if (ready_fd >= 0)
         (void)!write(ready_fd, line.data(), line.size());
     else
-        std::cerr << line;
+        std::fputs(line.c_str(), stderr);
     return 1;
 }
 
@@ -54,7 +54,7 @@ int detach(int& ready_fd) {
         while ((n = read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
             if (n > 0) msg.append(buf, std::size_t(n));
         if (msg == "ready\n") _exit(0);
-        std::cerr << (msg.empty() ? std::string("reind: exited during start-up\n") : msg);
+        std::fputs(msg.empty() ? "reind: exited during start-up\n" : msg.c_str(), stderr);
         _exit(1);
     }
     close(p[0]);
@@ -168,8 +168,10 @@ int run_daemon(const DaemonOptions& opts) {
     });
 
     {
-        std::ofstream pf(paths->pid_file());
-        pf << getpid() << '\n';
+        if (FILE* pf = std::fopen(paths->pid_file().c_str(), "we")) {
+            std::fprintf(pf, "%d\n", int(getpid()));
+            std::fclose(pf);
+        }
     }
     spdlog::info("reind {} serving {} (pid {})", REIN_VERSION, paths->socket(), getpid());
     if (ready_fd >= 0) {
