@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rein::ecosystem_detail {
 
@@ -72,6 +73,30 @@ KeyKind classify_key(std::string_view key);
 std::string nearest_key(std::string_view key);
 /// Levenshtein distance: insertions, deletions and substitutions each cost 1.
 std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// Reading one value (ecosystem_scalars.cpp). Setters check the value and store it; errors name
+// the value's place with `w`.
+Status ok();
+/// The scalar's text, or nothing for a sequence, map or null.
+std::optional<std::string> text(const YAML::Node& v);
+/// An integer written in decimal ("4", "-1", "+4"); YAML's 0x/0o forms are not accepted.
+std::optional<long long> integer(const YAML::Node& v);
+/// true/false in any case; YAML 1.1's yes/no/on/off are refused.
+std::optional<bool> boolean(const YAML::Node& v);
+/// `args`-like values: a string split like a shell, or a list of scalars. Null is empty.
+Result<std::vector<std::string>> word_list(const YAML::Node& v, const Where& w);
+/// `env`-like values: a map of names to scalars (numbers and booleans kept as written).
+Result<std::map<std::string, std::string>> env_map(const YAML::Node& v, const Where& w);
+Status set_path(std::string& field, const YAML::Node& v, const Where& w);
+Status set_duration(std::int64_t& field, const YAML::Node& v, const Where& w);
+Status set_size(std::int64_t& field, const YAML::Node& v, const Where& w);
+Status set_bool(bool& field, const YAML::Node& v, const Where& w);
+Status set_identifier(std::string& field, const YAML::Node& v, const Where& w);
+/// One `listen` entry, "ADDRESS" or {address, mode}, appended to `out`.
+Status add_listen(std::vector<ListenSpec>& out, const YAML::Node& v, const Where& w);
+/// A user or group by name or number (a user name also gives its primary group).
+Status set_uid(Draft& d, const YAML::Node& v, const Where& w);
+Status set_gid(Draft& d, const YAML::Node& v, const Where& w);
 
 /// Checks one known key's value and records it in `d`. `value` is a scalar node for overrides.
 Status set_value(Draft& d, const std::string& key, const YAML::Node& value, const Where& w,
