@@ -60,12 +60,24 @@ void AppLogs::add_block(int id, Stream stream, std::string_view block, std::int6
         }
         return;
     }
-    (stream == Stream::out ? m_out : m_err).pending.append(block);
-    if (m_combined.fd) m_combined.pending.append(block);
+    put(stream == Stream::out ? m_out : m_err, block);
+    if (m_combined.fd) put(m_combined, block);
+}
+
+void AppLogs::put(File& f, std::string_view bytes) {
+    if (f.pending.empty())
+        write_lines(f, bytes);
+    else
+        f.pending.append(bytes);
 }
 
 void AppLogs::write_all(File& f) {
-    std::string_view rest = f.pending;
+    write_lines(f, f.pending);
+    f.pending.clear();
+    if (f.pending.capacity() > 64 * 1024) f.pending.shrink_to_fit();
+}
+
+void AppLogs::write_lines(File& f, std::string_view rest) {
     while (!rest.empty() && f.fd) {
         std::size_t take = rest.size();
         if (m_max_size > 0 && f.size + take > std::uint64_t(m_max_size)) {
@@ -87,8 +99,6 @@ void AppLogs::write_all(File& f) {
         rest.remove_prefix(written);
         if (written < take) break; // disk full or gone: the lines cannot be kept anywhere better
     }
-    f.pending.clear();
-    if (f.pending.capacity() > 64 * 1024) f.pending.shrink_to_fit();
 }
 
 std::size_t AppLogs::write_some(File& f, std::string_view bytes) {

@@ -24,7 +24,8 @@ class AppLogs {
     std::string open();
     /// Queues one line that instance `id` wrote on `stream`; flush() writes it.
     void add_line(int id, Stream stream, std::string_view line, std::int64_t wall_ms);
-    /// Queues several whole lines at once: `block` is lines each ending in a newline.
+    /// Several whole lines at once: `block` is lines each ending in a newline. Without a time
+    /// prefix or followers it goes straight to the file (no copy) unless lines are queued.
     void add_block(int id, Stream stream, std::string_view block, std::int64_t wall_ms);
     /// Writes the queued lines (rotating first where log_max_size says so), then publishes them.
     void flush();
@@ -50,6 +51,10 @@ class AppLogs {
     };
     void append(File& f, std::string_view prefix, std::string_view line);
     void write_all(File& f);
+    /// Writes bytes at the end of f, or queues them behind lines already queued.
+    void put(File& f, std::string_view bytes);
+    /// Writes whole lines to f, rotating first where log_max_size says so.
+    void write_lines(File& f, std::string_view rest);
     /// Writes `bytes` to f (retrying short writes); returns how many were written.
     static std::size_t write_some(File& f, std::string_view bytes);
     void rotate(File& f);

@@ -12,6 +12,13 @@ inline std::int64_t mono_ms() {
     return std::int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+/// Microseconds on CLOCK_MONOTONIC (telling a busy pipe from a quiet one).
+inline std::int64_t mono_us() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
 /// Milliseconds since the epoch (timestamps shown to users).
 inline std::int64_t wall_ms() {
     timespec ts{};

@@ -4,6 +4,8 @@
 #include "daemon/reactor.hpp"
 
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -19,49 +21,73 @@ constexpr std::size_t k_default_pipe = 64 * 1024;
 constexpr std::size_t k_big_pipe = 1024 * 1024;
 // Bytes taken from one pipe per loop turn, so one flooding app cannot starve the others.
 constexpr std::size_t k_turn_budget = 1024 * 1024;
+// Data again this soon after the last read marks a busy pipe, which is then left alone for
+// k_pause_ms (1 to 2 ms on the reactor's millisecond timers) to fill up. A writer at 500 MB/s
+// puts 1 MiB into the pipe in 2 ms, so the pause is shorter than what the grown pipe holds.
+constexpr std::int64_t k_busy_us = 1000;
+constexpr std::int64_t k_pause_ms = 2;
 } // namespace
 
 OutputCapture::OutputCapture(Reactor& reactor, UniqueFd read_end, std::shared_ptr<AppLogs> logs,
                              int id, Stream stream, std::function<void()> on_eof)
     : m_reactor(reactor), m_fd(std::move(read_end)), m_logs(std::move(logs)), m_id(id),
       m_stream(stream), m_on_eof(std::move(on_eof)) {
-    m_reactor.add(m_fd.get(), EPOLLIN, [this](std::uint32_t) { pump(k_turn_budget); });
+    m_reactor.add(m_fd.get(), EPOLLIN, [this](std::uint32_t) { on_readable(); });
 }
 
 OutputCapture::~OutputCapture() {
+    if (m_pause_timer) m_reactor.cancel(m_pause_timer);
     if (m_fd) m_reactor.remove(m_fd.get());
 }
 
-void OutputCapture::pump(std::size_t budget) {
-    if (!m_fd) return;
+void OutputCapture::drain() {
+    pump(SIZE_MAX);
+}
+
+void OutputCapture::on_readable() {
+    // Also reached while paused: epoll reports a hang-up even on a watch with no events.
+    std::int64_t now = mono_us();
+    Pumped got = pump(k_turn_budget);
+    if (got.closed || got.bytes == 0) return;
+    bool busy = now - m_last_data_us < k_busy_us;
+    m_last_data_us = now;
+    if (busy) pause();
+}
+
+void OutputCapture::pause() {
+    if (m_pause_timer) return;
+    m_reactor.modify(m_fd.get(), 0);
+    m_pause_timer = m_reactor.after(k_pause_ms, [this] { resume(); });
+}
+
+void OutputCapture::resume() {
+    m_pause_timer = 0;
+    m_reactor.modify(m_fd.get(), EPOLLIN);
+    // Read now rather than wait for epoll: data found means the writer is still busy.
+    Pumped got = pump(k_turn_budget);
+    if (got.closed || got.bytes == 0) return;
+    m_last_data_us = mono_us();
+    pause();
+}
+
+OutputCapture::Pumped OutputCapture::pump(std::size_t budget) {
+    if (!m_fd) return {0, true};
     std::size_t taken = 0;
     bool eof = false;
+    const bool draining = budget == SIZE_MAX;
     std::int64_t now = wall_ms();
-    // Whole lines that lie one after another in the read buffer, newlines included, go to the
-    // files as one block: a flood of short lines costs one append per read, not per line.
-    const char* run_begin = nullptr;
-    const char* run_end = nullptr;
-    auto flush_run = [&] {
-        if (run_begin)
-            m_logs->add_block(m_id, m_stream, {run_begin, std::size_t(run_end - run_begin)}, now);
-        run_begin = nullptr;
-    };
-    const char* buf_end = g_read_buf;
-    auto emit = [&](std::string_view line) {
-        const char* end = line.data() + line.size();
-        if (line.data() >= g_read_buf && end < buf_end && *end == '\n') {
-            if (!run_begin || run_end != line.data()) {
-                flush_run();
-                run_begin = line.data();
-            }
-            run_end = end + 1;
-            return;
-        }
-        flush_run();
-        m_logs->add_line(m_id, m_stream, line, now);
+    auto emit = [&](std::string_view line) { m_logs->add_line(m_id, m_stream, line, now); };
+    // Whole lines that lie one after another in the read buffer go to the files as one block.
+    auto emit_block = [&](std::string_view lines) {
+        m_logs->add_block(m_id, m_stream, lines, now);
     };
     while (taken < budget) {
-        ssize_t n = read(m_fd.get(), g_read_buf, sizeof g_read_buf);
+        // An unfinished line from the last read goes in front of this one, so the buffer
+        // starts at a line and all its whole lines can go to the file in one write.
+        std::string_view carry = m_splitter.partial();
+        if (carry.size() > sizeof g_read_buf / 4) carry = {};
+        if (!carry.empty()) std::memcpy(g_read_buf, carry.data(), carry.size());
+        ssize_t n = read(m_fd.get(), g_read_buf + carry.size(), sizeof g_read_buf - carry.size());
         if (n > 0) {
             if (!m_grown && std::size_t(n) >= k_default_pipe) {
                 // The pipe was full: a heavy writer. A bigger pipe means far fewer switches
@@ -70,10 +96,13 @@ void OutputCapture::pump(std::size_t budget) {
                 m_grown = true;
                 fcntl(m_fd.get(), F_SETPIPE_SZ, int(k_big_pipe));
             }
-            buf_end = g_read_buf + n;
-            m_splitter.feed(std::string_view(g_read_buf, std::size_t(n)), emit);
-            flush_run(); // the next read reuses the buffer
+            std::size_t got = carry.size() + std::size_t(n);
+            if (!carry.empty()) m_splitter.drop_partial();
+            m_splitter.feed_blocks(std::string_view(g_read_buf, got), emit, emit_block);
             taken += std::size_t(n);
+            // A short read emptied the pipe: rather than a read that fails with EAGAIN, wait
+            // for epoll to report more (or the end). A drain reads on to EAGAIN or the end.
+            if (got < sizeof g_read_buf && !draining) break;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -83,12 +112,15 @@ void OutputCapture::pump(std::size_t budget) {
     if (eof) m_splitter.finish(emit);
     m_logs->flush();
     if (eof) {
+        if (m_pause_timer) m_reactor.cancel(m_pause_timer);
+        m_pause_timer = 0;
         m_reactor.remove(m_fd.get());
         m_fd.reset();
         // May destroy this object: nothing touches members afterwards.
         auto done = std::move(m_on_eof);
         if (done) done();
     }
+    return {taken, eof};
 }
 
 } // namespace rein::daemon

@@ -2,6 +2,11 @@
 // Reads one instance's stdout or stderr pipe in the reactor and commits whole lines to the app's
 // log files. Lives until the pipe's EOF, which may be after the process died: every byte the
 // app wrote is drained.
+//
+// A pipe that keeps the daemon busy (data again within a millisecond of the last read) is read
+// in batches: after a read the daemon stops watching it for a moment and the app fills the pipe
+// meanwhile, instead of waking the daemon on every write. The app never waits on this: the
+// pause is far shorter than the time it takes to fill a pipe grown to 1 MiB.
 #include "common/unique_fd.hpp"
 #include "daemon/app_logs.hpp"
 #include "daemon/line_splitter.hpp"
@@ -27,16 +32,27 @@ class OutputCapture {
     /// Reads everything the pipe holds right now, without the per-turn budget (the process is
     /// gone and its last lines must be committed before anyone is told it stopped). May run
     /// `on_eof`, which may destroy this object.
-    void drain() { pump(SIZE_MAX); }
+    void drain();
 
   private:
-    void pump(std::size_t budget);
+    /// What a pump did: bytes taken, and whether the pipe reached its end (after which `on_eof`
+    /// has run and this object may be gone).
+    struct Pumped {
+        std::size_t bytes = 0;
+        bool closed = false;
+    };
+    Pumped pump(std::size_t budget);
+    void on_readable();
+    void pause();
+    void resume();
 
     Reactor& m_reactor;
     UniqueFd m_fd;
     std::shared_ptr<AppLogs> m_logs;
     int m_id;
-    bool m_grown = false; ///< the pipe was enlarged after it filled up
+    bool m_grown = false;            ///< the pipe was enlarged after it filled up
+    std::uint64_t m_pause_timer = 0; ///< set while the pipe is not watched (a batching pause)
+    std::int64_t m_last_data_us = 0; ///< when a read last found data
     Stream m_stream;
     LineSplitter m_splitter;
     std::function<void()> m_on_eof;

@@ -83,14 +83,18 @@ void Reactor::fire_timers() {
     while (read(m_timerfd.get(), &expirations, sizeof expirations) > 0) {}
     m_armed_for = -1;
     std::int64_t now = mono_ms();
-    // Fire only timers due now; timers added by callbacks wait for the next turn.
-    std::vector<std::function<void()>> due;
-    while (!m_timers.empty() && m_timers.begin()->first.first <= now) {
-        auto node = m_timers.extract(m_timers.begin());
-        m_timer_deadlines.erase(node.key().second);
-        due.push_back(std::move(node.mapped()));
+    // Fire only timers due now; timers added by callbacks wait for the next turn. A callback
+    // may cancel another due timer (its owner gone), so each is looked up again before it runs.
+    std::vector<TimerId> due;
+    for (auto it = m_timers.begin(); it != m_timers.end() && it->first.first <= now; ++it)
+        due.push_back(it->first.second);
+    for (TimerId id : due) {
+        auto d = m_timer_deadlines.find(id);
+        if (d == m_timer_deadlines.end()) continue; // cancelled meanwhile
+        auto node = m_timers.extract({d->second, id});
+        m_timer_deadlines.erase(d);
+        node.mapped()();
     }
-    for (auto& cb : due) cb();
 }
 
 void Reactor::run() {
