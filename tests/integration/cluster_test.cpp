@@ -152,8 +152,9 @@ TEST_CASE("wait_ready keeps an instance launching until it sends READY=1") {
 
 TEST_CASE("listen_timeout: an instance that never says ready goes online anyway") {
     Home h;
+    // listen_timeout long enough that even a loaded machine (ASan) sees launching first.
     REQUIRE(h.rein({"start", h.ecosystem({fixture_app(
-                                 "mute", {}, {"wait_ready: true", "listen_timeout: 300"})})})
+                                 "mute", {}, {"wait_ready: true", "listen_timeout: 2000"})})})
                 .code == 0);
     CHECK(h.rows("mute")[0]["status"] == "launching");
     CHECK(h.wait_status("mute", "online"));
