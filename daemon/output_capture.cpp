@@ -16,7 +16,7 @@ namespace {
 // One read buffer for every pipe: the reactor is single-threaded, and idle instances then
 // cost no buffer memory at all.
 char g_read_buf[256 * 1024];
-// A pipe's default capacity, and what a pipe that fills up is grown to.
+// A pipe's default capacity, and what a busy pipe is grown to.
 constexpr std::size_t k_default_pipe = 64 * 1024;
 constexpr std::size_t k_big_pipe = 1024 * 1024;
 // Bytes taken from one pipe per loop turn, so one flooding app cannot starve the others.
@@ -56,6 +56,9 @@ void OutputCapture::on_readable() {
 
 void OutputCapture::pause() {
     if (m_pause_timer) return;
+    // Room for what the app writes during the pause. Only busy pipes are grown, and only while
+    // busy: pipe memory counts against a per-user limit that all of the user's pipes share.
+    if (!m_grown) m_grown = fcntl(m_fd.get(), F_SETPIPE_SZ, int(k_big_pipe)) >= 0;
     m_reactor.modify(m_fd.get(), 0);
     m_pause_timer = m_reactor.after(k_pause_ms, [this] { resume(); });
 }
@@ -65,7 +68,12 @@ void OutputCapture::resume() {
     m_reactor.modify(m_fd.get(), EPOLLIN);
     // Read now rather than wait for epoll: data found means the writer is still busy.
     Pumped got = pump(k_turn_budget);
-    if (got.closed || got.bytes == 0) return;
+    if (got.closed) return;
+    if (got.bytes == 0) {
+        // Quiet again: back to the kernel's default (refused, harmlessly, if data just came).
+        if (m_grown) m_grown = fcntl(m_fd.get(), F_SETPIPE_SZ, int(k_default_pipe)) < 0;
+        return;
+    }
     m_last_data_us = mono_us();
     pause();
 }
@@ -89,13 +97,6 @@ OutputCapture::Pumped OutputCapture::pump(std::size_t budget) {
         if (!carry.empty()) std::memcpy(g_read_buf, carry.data(), carry.size());
         ssize_t n = read(m_fd.get(), g_read_buf + carry.size(), sizeof g_read_buf - carry.size());
         if (n > 0) {
-            if (!m_grown && std::size_t(n) >= k_default_pipe) {
-                // The pipe was full: a heavy writer. A bigger pipe means far fewer switches
-                // between it and the daemon. Only such apps get one, since pipe memory counts
-                // against the user's limit, which every other pipe of the user shares.
-                m_grown = true;
-                fcntl(m_fd.get(), F_SETPIPE_SZ, int(k_big_pipe));
-            }
             std::size_t got = carry.size() + std::size_t(n);
             if (!carry.empty()) m_splitter.drop_partial();
             m_splitter.feed_blocks(std::string_view(g_read_buf, got), emit, emit_block);

@@ -5,8 +5,8 @@
 //
 // A pipe that keeps the daemon busy (data again within a millisecond of the last read) is read
 // in batches: after a read the daemon stops watching it for a moment and the app fills the pipe
-// meanwhile, instead of waking the daemon on every write. The app never waits on this: the
-// pause is far shorter than the time it takes to fill a pipe grown to 1 MiB.
+// meanwhile, instead of waking the daemon on every write. Such a pipe is grown to 1 MiB until it
+// goes quiet, so the app does not wait on the pause: it is shorter than filling 1 MiB takes.
 #include "common/unique_fd.hpp"
 #include "daemon/app_logs.hpp"
 #include "daemon/line_splitter.hpp"
@@ -50,7 +50,7 @@ class OutputCapture {
     UniqueFd m_fd;
     std::shared_ptr<AppLogs> m_logs;
     int m_id;
-    bool m_grown = false;            ///< the pipe was enlarged after it filled up
+    bool m_grown = false;            ///< the pipe is enlarged (while it is busy)
     std::uint64_t m_pause_timer = 0; ///< set while the pipe is not watched (a batching pause)
     std::int64_t m_last_data_us = 0; ///< when a read last found data
     Stream m_stream;
