@@ -263,50 +263,57 @@ def logs():
     rows = []
     # The limit: the app writing straight to a file.
     # Throughput is measured from the app's own start stamp to the last line in the file, so
-    # neither the start command nor the manager's start-up counts, only the log path.
-    direct = []
-    for _ in range(RUNS):
+    # neither the start command nor the manager's start-up counts, only the log path. The
+    # writers take turns run by run, so a slow spell of the machine hits all of them alike.
+
+    def direct_run():
         d = tempfile.mkdtemp(prefix="lb.", dir="/tmp")
         path, stamp = os.path.join(d, "out.log"), os.path.join(d, "stamp")
         with open(path, "w") as f:
             subprocess.run([FIXTURE, "stamp", stamp, "print", str(n), "exit", "0"], stdout=f,
                            check=False)
         done = time.time_ns()
-        direct.append(n / ((done - int(read_lines(stamp)[0].split()[1])) / 1e9))
+        began = int(read_lines(stamp)[0].split()[1])
         shutil.rmtree(d, ignore_errors=True)
+        return n / ((done - began) / 1e9)
+
+    def flood_run(T):
+        t = T()
+        t.run("ping")
+        stamp = os.path.join(t.home, "stamp")
+        spec = {"name": "flood", "script": FIXTURE,
+                "args": ["stamp", stamp, "print", str(n), "exit", "0"], "autorestart": False}
+        log = t.log("flood")
+        t.start_file([spec])
+        # Done when the file holds every byte, or (lines lost) when the app has exited and
+        # the file has stopped growing for a second.
+        last = [0, time.perf_counter()]
+
+        def complete():
+            size = os.path.getsize(log) if os.path.exists(log) else 0
+            if size >= FLOOD_BYTES:
+                return True
+            if size != last[0]:
+                last[:] = [size, time.perf_counter()]
+                return False
+            return time.perf_counter() - last[1] > 1 and \
+                any(r["status"] == "stopped" for r in t.rows())
+        wait_for(complete, 120, 0.0005)
+        elapsed = (time.time_ns() - int(read_lines(stamp)[0].split()[1])) / 1e9
+        lost, ordered = check_lines(log, n)
+        peak = proc_status(t.daemon_pid(), "VmHWM")
+        t.stop()
+        return lost, ordered, n / elapsed, peak
+
+    direct = []
+    floods = {T: [] for T in tools()}
+    for _ in range(RUNS):
+        direct.append(direct_run())
+        for T in floods:
+            floods[T].append(flood_run(T))
     limit = median(direct)
     rows.append(("straight to a file (the limit)", 0, "-", limit, "-", "-"))
-    for T in tools():
-        lost_runs, ordered_runs, rates, peaks = [], [], [], []
-        for _ in range(RUNS):
-            t = T()
-            t.run("ping")
-            stamp = os.path.join(t.home, "stamp")
-            spec = {"name": "flood", "script": FIXTURE,
-                    "args": ["stamp", stamp, "print", str(n), "exit", "0"], "autorestart": False}
-            log = t.log("flood")
-            t.start_file([spec])
-            # Done when the file holds every byte, or (lines lost) when the app has exited and
-            # the file has stopped growing for a second.
-            last = [0, time.perf_counter()]
-
-            def complete():
-                size = os.path.getsize(log) if os.path.exists(log) else 0
-                if size >= FLOOD_BYTES:
-                    return True
-                if size != last[0]:
-                    last[:] = [size, time.perf_counter()]
-                    return False
-                return time.perf_counter() - last[1] > 1 and \
-                    any(r["status"] == "stopped" for r in t.rows())
-            wait_for(complete, 120, 0.0005)
-            elapsed = (time.time_ns() - int(read_lines(stamp)[0].split()[1])) / 1e9
-            lost, ordered = check_lines(log, n)
-            lost_runs.append(lost)
-            ordered_runs.append(ordered)
-            rates.append(n / elapsed)
-            peaks.append(proc_status(t.daemon_pid(), "VmHWM"))
-            t.stop()
+    for T, runs in floods.items():
         kill_lost = []
         for _ in range(RUNS):
             t = T()
@@ -318,8 +325,9 @@ def logs():
             time.sleep(0.5)
             kill_lost.append(check_lines(t.log("doomed"), 100_000)[0])
             t.stop()
-        rows.append((T.name, max(lost_runs), all(ordered_runs), median(rates), max(kill_lost),
-                     max(peaks) / 1048576))
+        rows.append((T.name, max(r[0] for r in runs), all(r[1] for r in runs),
+                     median([r[2] for r in runs]), max(kill_lost),
+                     max(r[3] for r in runs) / 1048576))
     out(f"| writer | lines lost, worst of {RUNS} | all in order | lines/s, median "
         f"| % of the limit | lost before SIGKILL, worst of {RUNS} | daemon peak RSS |")
     out("|---|---|---|---|---|---|---|")
