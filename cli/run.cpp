@@ -24,6 +24,19 @@ int run(int argc, char** argv) {
         runners.emplace_back(sub, def.setup(*sub));
     }
 
+    // The first word that is not an option names the command: an unknown one gets its own
+    // sentence rather than CLI11's "a subcommand is required".
+    for (int i = 1; i < argc; ++i) {
+        std::string word = argv[i];
+        if (word.empty() || word[0] == '-') continue;
+        auto named = app.get_subcommands([&](CLI::App* sub) { return sub->check_name(word); });
+        if (named.empty()) {
+            std::cerr << "rein: unknown command '" << word << "' (see rein --help)\n";
+            return k_exit_usage;
+        }
+        break;
+    }
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

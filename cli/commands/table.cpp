@@ -17,6 +17,9 @@ Runner setup_scale(CLI::App& sub);
 Runner setup_monit(CLI::App& sub);
 Runner setup_flush(CLI::App& sub);
 Runner setup_reload_logs(CLI::App& sub);
+Runner setup_save(CLI::App& sub);
+Runner setup_resurrect(CLI::App& sub);
+Runner setup_not_supported(CLI::App& sub);
 
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
@@ -35,8 +38,17 @@ const std::vector<CommandDef>& command_table() {
         {"logs", "show the last lines of apps' logs, then follow them", {}, setup_logs},
         {"flush", "empty log files", {}, setup_flush},
         {"reloadLogs", "reopen log files (after an external logrotate)", {}, setup_reload_logs},
+        {"save", "write the app set to $REIN_HOME/dump.json", {}, setup_save},
+        {"resurrect", "bring back the apps of dump.json", {}, setup_resurrect},
         {"ping", "start the daemon if needed and print its version", {}, setup_ping},
         {"kill", "stop every app and end the daemon", {}, setup_kill},
+        {"startup", "(not supported yet) start reind at boot", {}, setup_not_supported},
+        {"unstartup", "(not supported yet) undo startup", {}, setup_not_supported},
+        {"run",
+         "(not supported yet) run an ecosystem file in the foreground",
+         {},
+         setup_not_supported},
+        {"update", "(not supported yet) replace the daemon in place", {}, setup_not_supported},
     };
     return table;
 }

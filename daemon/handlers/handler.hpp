@@ -69,6 +69,8 @@ void monit(Context&, const nlohmann::json&, const Responder&);
 void feed_monitors(Context& ctx);
 void flush(Context&, const nlohmann::json&, const Responder&);
 void reload_logs(Context&, const nlohmann::json&, const Responder&);
+void save(Context&, const nlohmann::json&, const Responder&);
+void resurrect(Context&, const nlohmann::json&, const Responder&);
 
 /// Reopens every app's log files; returns one sentence per file that failed.
 std::vector<std::string> reopen_all_logs(Registry& registry);

@@ -22,6 +22,8 @@ const std::vector<HandlerEntry>& handler_table() {
         {"reload", handlers::reload},
         {"scale", handlers::scale},
         {"monit", handlers::monit},
+        {"save", handlers::save},
+        {"resurrect", handlers::resurrect},
     };
     return table;
 }

@@ -1,0 +1,133 @@
+#include "daemon/clock.hpp"
+#include "daemon/handlers/app_update.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <unistd.h>
+
+namespace rein::daemon::handlers {
+
+namespace {
+
+constexpr int k_dump_version = 1;
+
+// Writes `text` to `path` whole or not at all: a temporary file beside it (0600: it holds the
+// apps' environments), synced, then renamed over the old one.
+rein::Status write_file_atomically(const std::string& path, const std::string& text) {
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return make_error(protocol::code::failed,
+                          "cannot write " + tmp + ": " + std::strerror(errno));
+    std::size_t off = 0;
+    while (off < text.size()) {
+        ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        off += std::size_t(n);
+    }
+    int err = off == text.size() && fsync(fd) == 0 ? 0 : errno;
+    ::close(fd);
+    if (err == 0 && rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+    if (err != 0) {
+        unlink(tmp.c_str());
+        return make_error(protocol::code::failed,
+                          "cannot write " + path + ": " + std::strerror(err ? err : EIO));
+    }
+    return Ok{};
+}
+
+} // namespace
+
+// save {}: every app's config (as it is now: scale included) and whether it runs, to
+// $REIN_HOME/dump.json. An app counts as stopped only when all its instances are stopped.
+void save(Context& ctx, const nlohmann::json&, const Responder& reply) {
+    // In id order, so resurrect gives the apps ids in the order they had.
+    std::vector<const App*> apps;
+    for (const auto& [name, app] : ctx.registry.apps()) apps.push_back(&app);
+    auto first_id = [](const App* a) {
+        return a->instance_ids.empty() ? 0 : a->instance_ids.front();
+    };
+    std::sort(apps.begin(), apps.end(),
+              [&](const App* a, const App* b) { return first_id(a) < first_id(b); });
+    nlohmann::json list = nlohmann::json::array();
+    for (const App* app : apps) {
+        bool stopped = true;
+        for (int id : app->instance_ids)
+            if (const Instance* inst = ctx.registry.find(id))
+                stopped = stopped && inst->status == Status::stopped;
+        list.push_back({{"spec", app->spec}, {"running", !stopped}});
+    }
+    nlohmann::json dump = {
+        {"version", k_dump_version}, {"saved_at", wall_ms()}, {"apps", std::move(list)}};
+    std::string path = ctx.paths.dump_file();
+    auto written = write_file_atomically(path, dump.dump(2) + "\n");
+    if (!written) return reply.fail(written.error().code, written.error().message);
+    reply.ok({{"file", path}, {"apps", dump["apps"].size()}});
+}
+
+// resurrect {}: creates the apps of dump.json that the daemon does not have (an app of the same
+// name is left as it is: "already_present"), and starts those that were running when saved.
+// Nothing changes when the file is missing or bad.
+void resurrect(Context& ctx, const nlohmann::json&, const Responder& reply) {
+    std::string path = ctx.paths.dump_file();
+    std::ifstream in(path);
+    if (!in)
+        return reply.fail(protocol::code::not_found, "nothing to resurrect: " + path +
+                                                         " does not exist (rein save writes it)");
+    std::stringstream text;
+    text << in.rdbuf();
+    nlohmann::json dump = nlohmann::json::parse(text.str(), nullptr, false);
+    auto bad = [&](const std::string& why) {
+        reply.fail(protocol::code::failed, path + ": not a dump rein can read (" + why + ")");
+    };
+    if (dump.is_discarded()) return bad("invalid JSON");
+    if (!dump.is_object() || dump.value("version", 0) != k_dump_version)
+        return bad("expected version " + std::to_string(k_dump_version));
+    if (!dump.contains("apps") || !dump["apps"].is_array()) return bad("no \"apps\" list");
+
+    nlohmann::json report = nlohmann::json::array();
+    nlohmann::json fresh = nlohmann::json::array();
+    std::vector<bool> run;
+    for (const auto& entry : dump["apps"]) {
+        if (!entry.is_object() || !entry.contains("spec") || !entry["spec"].is_object())
+            return bad("an app without a \"spec\"");
+        std::string name = entry["spec"].value("name", "");
+        if (ctx.registry.find_app(name)) {
+            report.push_back({{"name", name}, {"action", "already_present"}});
+            continue;
+        }
+        fresh.push_back(entry["spec"]);
+        run.push_back(entry.value("running", true));
+    }
+    // All or nothing, as for start: a spec that no longer works (a socket in use, a log file
+    // that cannot be opened) changes nothing.
+    std::vector<int> ids;
+    if (fresh.empty()) return reply.ok({{"apps", report}, {"rows", rows_of(ctx, ids)}});
+    std::optional<Result<std::vector<PreparedApp>>> prepared;
+    try {
+        prepared.emplace(prepare_apps(ctx, {{"apps", fresh}}));
+    } catch (const nlohmann::json::exception& e) {
+        std::string why = e.what(); // "[json.exception.type_error.302] type must be ..."
+        auto close = why.find("] ");
+        return bad(close == std::string::npos ? why : why.substr(close + 2));
+    }
+    if (!*prepared) return reply.fail((*prepared).error().code, (*prepared).error().message);
+    auto& apps = **prepared;
+    for (std::size_t i = 0; i < apps.size(); ++i) {
+        std::string name = apps[i].spec.name;
+        auto app_ids = install_app(ctx, std::move(apps[i]));
+        if (run[i])
+            for (int id : app_ids) ctx.supervisor.start(id);
+        report.push_back({{"name", name}, {"action", run[i] ? "started" : "stopped"}});
+        ids.insert(ids.end(), app_ids.begin(), app_ids.end());
+    }
+    reply.ok({{"apps", report}, {"rows", rows_of(ctx, ids)}});
+}
+
+} // namespace rein::daemon::handlers
