@@ -48,6 +48,8 @@ Result<nlohmann::json> selector_params(const std::string& arg);
 
 /// The caller's environment as a map (the base environment of apps it starts).
 std::map<std::string, std::string> current_env();
+/// "a,b,,c" -> {"a", "b", "c"} (`--only`).
+std::vector<std::string> split_commas(const std::string& s);
 /// LoadOptions filled from this process: environment, working directory, usable cores.
 LoadOptions caller_load_options();
 

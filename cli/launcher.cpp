@@ -19,6 +19,8 @@ bool executable(const std::string& p) {
     return !p.empty() && access(p.c_str(), X_OK) == 0;
 }
 
+} // namespace
+
 // reind next to this rein, else on PATH, else $REIND (the contract's order).
 std::string find_reind() {
     char self[PATH_MAX];
@@ -42,6 +44,8 @@ std::string find_reind() {
     if (const char* env = std::getenv("REIND"); env && executable(env)) return env;
     return {};
 }
+
+namespace {
 
 // Runs `reind` (which detaches and exits once its socket answers); returns its complaint.
 Status run_reind(const std::string& reind) {

@@ -6,6 +6,7 @@
 #include "common/cores.hpp"
 
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 extern char** environ;
@@ -20,6 +21,14 @@ std::map<std::string, std::string> current_env() {
         if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
     return env;
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string part; std::getline(ss, part, ',');)
+        if (!part.empty()) out.push_back(part);
+    return out;
 }
 
 LoadOptions caller_load_options() {

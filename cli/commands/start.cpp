@@ -31,14 +31,6 @@ void key_flag(CLI::App& sub, const std::shared_ptr<StartOpts>& o, const std::str
         flags, [o, key, value] { o->overrides.emplace_back(key, value); }, help);
 }
 
-std::vector<std::string> split_commas(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    for (std::string part; std::getline(ss, part, ',');)
-        if (!part.empty()) out.push_back(part);
-    return out;
-}
-
 int run_start(Context& ctx, const StartOpts& o) {
     LoadOptions opts = caller_load_options();
     opts.env_profile = o.env_profile;

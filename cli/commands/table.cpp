@@ -20,6 +20,7 @@ Runner setup_reload_logs(CLI::App& sub);
 Runner setup_save(CLI::App& sub);
 Runner setup_resurrect(CLI::App& sub);
 Runner setup_not_supported(CLI::App& sub);
+Runner setup_run(CLI::App& sub);
 
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
@@ -45,9 +46,9 @@ const std::vector<CommandDef>& command_table() {
         {"startup", "(not supported yet) start reind at boot", {}, setup_not_supported},
         {"unstartup", "(not supported yet) undo startup", {}, setup_not_supported},
         {"run",
-         "(not supported yet) run an ecosystem file in the foreground",
+         "run an ecosystem file in the foreground (a container's entrypoint)",
          {},
-         setup_not_supported},
+         setup_run},
         {"update", "(not supported yet) replace the daemon in place", {}, setup_not_supported},
     };
     return table;

@@ -1,0 +1,149 @@
+// rein run <ecosystem>: the apps in the foreground, for a container's entrypoint (as
+// pm2-runtime). A reind of its own runs as this process's child (`--foreground`, its own
+// messages on stderr); the apps' lines come out here, prefixed like `rein logs`, stdout lines on
+// stdout and stderr lines on stderr. SIGTERM or SIGINT stops every app gracefully, then rein run
+// exits 0 once the daemon has ended cleanly.
+#include "cli/command.hpp"
+#include "cli/render/log_line.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <iostream>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace rein::cli {
+
+namespace {
+
+volatile sig_atomic_t g_stop_requested = 0;
+volatile pid_t g_daemon = -1;
+
+void on_stop_signal(int) {
+    g_stop_requested = 1;
+    if (g_daemon > 0) kill(g_daemon, SIGTERM); // the daemon stops every app, then exits
+}
+
+struct RunOpts {
+    std::string file, env_profile, only;
+};
+
+pid_t spawn_daemon(const std::string& reind) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    prctl(PR_SET_PDEATHSIG, SIGTERM); // if rein run is killed outright, the apps still stop
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_IGN); // a terminal's Ctrl-C reaches rein run, which passes it on once
+    int null = open("/dev/null", O_RDONLY);
+    if (null >= 0) dup2(null, STDIN_FILENO);
+    execl(reind.c_str(), "reind", "--foreground", static_cast<char*>(nullptr));
+    _exit(127);
+}
+
+int wait_daemon(pid_t pid) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    return status;
+}
+
+// Prints the apps' lines until the daemon closes the connection; false when start failed.
+bool follow(Context& ctx, Client& client, long long start_id) {
+    bool ok = true;
+    for (;;) {
+        pollfd p{client.fd(), POLLIN, 0};
+        if (poll(&p, 1, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        auto msgs = client.read_available();
+        if (!msgs) break; // closed: the daemon is gone
+        for (const auto& m : *msgs) {
+            std::string event = m.value("event", "");
+            if (event == "line") {
+                bool err = m.value("stream", "") == "err";
+                (err ? std::cerr : std::cout)
+                    << render::format_log_event(m, render::LogStyle::prefixed, ctx.color)
+                    << std::flush;
+            } else if (event == "skipped") {
+                std::cerr << "rein: " << m.value("lines", 0ULL)
+                          << " lines skipped: this output fell behind the apps\n";
+            } else if (event.empty() && m.value("id", -1LL) == start_id && !m.value("ok", true)) {
+                report(m["error"].value("message", "start failed"));
+                ok = false;
+                kill(g_daemon, SIGTERM);
+            }
+        }
+    }
+    return ok;
+}
+
+int run_foreground(Context& ctx, const RunOpts& o) {
+    if (!is_ecosystem_path(o.file))
+        return report("run takes an ecosystem file (.yaml, .yml or .json), not '" + o.file + "'");
+    LoadOptions opts = caller_load_options();
+    opts.env_profile = o.env_profile;
+    opts.only = split_commas(o.only);
+    auto apps = load_ecosystem(o.file, opts);
+    if (!apps) return report(apps.error());
+    if (Client::connect(ctx.paths))
+        return report("a daemon already serves " + ctx.paths.home +
+                      ": rein run needs a home of its own (set REIN_HOME)");
+    if (auto s = ensure_home(ctx.paths); !s) return report(s.error());
+    std::string reind = find_reind();
+    if (reind.empty()) return report("cannot find reind (next to rein, on PATH, or in $REIND)");
+
+    // Before the daemon exists, so that a signal during start-up still stops everything.
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+    pid_t pid = spawn_daemon(reind);
+    if (pid < 0) return report(std::string("cannot start reind: ") + std::strerror(errno));
+    g_daemon = pid;
+    if (g_stop_requested) kill(pid, SIGTERM);
+
+    std::optional<Client> client;
+    for (int i = 0; i < 1000 && !client; ++i) { // at most 10 s
+        auto c = Client::connect(ctx.paths);
+        if (c) {
+            client.emplace(std::move(*c));
+            break;
+        }
+        int status = 0;
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return report("reind ended before it served " + ctx.paths.home);
+        usleep(10 * 1000);
+    }
+    if (!client) {
+        kill(pid, SIGTERM);
+        wait_daemon(pid);
+        return report("reind did not answer on " + ctx.paths.socket() + " within 10 s");
+    }
+    // Following first, on the same connection: the daemon subscribes it before it starts the
+    // apps, so not even their first lines are missed.
+    auto logs = client->send_request("logs", {{"lines", 0}, {"stream", true}});
+    auto start = client->send_request("start", {{"apps", *apps}});
+    bool started = logs && start && follow(ctx, *client, *start);
+    int status = wait_daemon(pid);
+    bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (started && !g_stop_requested) std::cerr << "rein: reind ended unexpectedly\n";
+    return started && clean && g_stop_requested ? k_exit_ok : k_exit_failed;
+}
+
+} // namespace
+
+Runner setup_run(CLI::App& sub) {
+    auto o = std::make_shared<RunOpts>();
+    sub.add_option("ecosystem", o->file, "the ecosystem file (.yaml, .yml, .json)")->required();
+    sub.add_option("--env", o->env_profile, "merge env_PROFILE over env");
+    sub.add_option("--only", o->only, "run only these apps of the file (comma-separated)");
+    return [o](Context& ctx) { return run_foreground(ctx, *o); };
+}
+
+} // namespace rein::cli
