@@ -1,4 +1,5 @@
 #include "cli/render/log_line.hpp"
+#include "cli/render/ansi.hpp"
 
 #include <functional>
 
@@ -13,10 +14,6 @@ const char* app_color(const std::string& app) {
     return palette[std::hash<std::string>{}(app) % (sizeof palette / sizeof *palette)];
 }
 
-constexpr const char* k_reset = "\033[0m";
-constexpr const char* k_red = "\033[31m";
-constexpr const char* k_dim = "\033[90m";
-
 } // namespace
 
 std::string format_log_event(const nlohmann::json& ev, LogStyle style, bool color) {
@@ -24,7 +21,7 @@ std::string format_log_event(const nlohmann::json& ev, LogStyle style, bool colo
     if (kind == "file") {
         if (style != LogStyle::prefixed) return {};
         std::string h = ev.value("path", "") + " (last lines):";
-        return (color ? k_dim + h + k_reset : h) + "\n";
+        return (color ? ansi::grey + h + ansi::reset : h) + "\n";
     }
     if (kind != "line") return {};
     const std::string app = ev.value("app", "");
@@ -45,7 +42,8 @@ std::string format_log_event(const nlohmann::json& ev, LogStyle style, bool colo
     if (ev.contains("app_id") && ev["app_id"].is_number_integer())
         prefix = std::to_string(ev["app_id"].get<long long>()) + "|" + prefix;
     if (!color) return prefix + line + "\n";
-    return app_color(app) + prefix + k_reset + (err ? k_red + line + k_reset : line) + "\n";
+    return app_color(app) + prefix + ansi::reset + (err ? ansi::red + line + ansi::reset : line) +
+           "\n";
 }
 
 } // namespace rein::cli::render

@@ -1,4 +1,5 @@
 #include "cli/render/table.hpp"
+#include "cli/render/ansi.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -8,19 +9,11 @@ namespace rein::cli::render {
 
 namespace {
 
-constexpr const char* k_reset = "\033[0m";
-constexpr const char* k_bold = "\033[1m";
-constexpr const char* k_green = "\033[32m";
-constexpr const char* k_red = "\033[31m";
-constexpr const char* k_yellow = "\033[33m";
-constexpr const char* k_grey = "\033[90m";
-constexpr const char* k_cyan = "\033[36m";
-
 const char* status_color(const std::string& status) {
-    if (status == "online") return k_green;
-    if (status == "errored") return k_red;
-    if (status == "stopped") return k_grey;
-    return k_yellow; // launching, stopping, waiting_restart: in transition
+    if (status == "online") return ansi::green;
+    if (status == "errored") return ansi::red;
+    if (status == "stopped") return ansi::grey;
+    return ansi::yellow; // launching, stopping, waiting_restart: in transition
 }
 
 // Display width of UTF-8 text: count code points, not bytes (names are mostly ASCII).
@@ -83,7 +76,7 @@ std::string process_table(const nlohmann::json& rows, bool color) {
         snprintf(cpu, sizeof cpu, "%.1f%%", r.value("cpu", 0.0));
         cells.push_back({
             {str(r["id"])},
-            {r.value("name", ""), k_cyan},
+            {r.value("name", ""), ansi::cyan},
             {r.value("namespace", "")},
             {r.value("exec_mode", "")},
             {str(r["pid"])},
@@ -103,10 +96,10 @@ std::string process_table(const nlohmann::json& rows, bool color) {
         std::string s = "│";
         for (std::size_t i = 0; i < row.size(); ++i) {
             s += " ";
-            const char* c = is_head ? k_bold : row[i].color;
+            const char* c = is_head ? ansi::bold : row[i].color;
             if (color && c) s += c;
             s += row[i].text;
-            if (color && c) s += k_reset;
+            if (color && c) s += ansi::reset;
             s += std::string(w[i] - width(row[i].text) + 1, ' ');
             s += "│";
         }
@@ -128,7 +121,7 @@ std::string describe_blocks(const nlohmann::json& rows, bool color) {
         std::vector<std::pair<std::string, std::string>> kv;
         std::string status = r.value("status", "");
         kv.emplace_back("status",
-                        color ? std::string(status_color(status)) + status + k_reset : status);
+                        color ? std::string(status_color(status)) + status + ansi::reset : status);
         if (r.value("status_text", "") != "") kv.emplace_back("app status", str(r["status_text"]));
         for (const char* key : {"name", "namespace", "id", "instance", "exec_mode", "pid",
                                 "restarts", "unstable_restarts", "exit_code", "signal"})
@@ -170,7 +163,7 @@ std::string describe_blocks(const nlohmann::json& rows, bool color) {
         std::size_t kw = 0;
         for (const auto& [k, v] : kv) kw = std::max(kw, k.size());
         std::string title = "Describing " + r.value("name", "") + " [" + str(r["id"]) + "]";
-        out += (color ? std::string(k_bold) + title + k_reset : title) + "\n";
+        out += (color ? std::string(ansi::bold) + title + ansi::reset : title) + "\n";
         for (const auto& [k, v] : kv)
             out += "  " + k + std::string(kw - k.size() + 2, ' ') + v + "\n";
         out += "\n";
