@@ -3,6 +3,7 @@
 #include "common/ecosystem.hpp"
 
 #include "common/ecosystem_detail.hpp"
+#include "common/files.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -26,23 +27,10 @@ Error file_error(const std::string& file, const YAML::Mark& mark, const std::str
 
 /// The whole file, or "cannot read FILE: <strerror>".
 Result<std::string> read_file(const std::string& shown, const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return make_error("bad_ecosystem", "cannot read " + shown + ": " + strerror(errno));
-    std::string out;
-    char buf[65536];
-    while (true) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int err = errno; // e.g. EISDIR: open() of a directory succeeds, read() fails
-            ::close(fd);
-            return make_error("bad_ecosystem", "cannot read " + shown + ": " + strerror(err));
-        }
-        if (n == 0) break;
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return out;
+    auto text = read_whole_file(path);
+    if (!text)
+        return make_error("bad_ecosystem", "cannot read " + shown + ": " + text.error().message);
+    return text;
 }
 
 std::string unknown_key_sentence(const std::string& key) {

@@ -129,11 +129,15 @@ int run_foreground(Context& ctx, const RunOpts& o) {
     // apps, so not even their first lines are missed.
     auto logs = client->send_request("logs", {{"lines", 0}, {"stream", true}});
     auto start = client->send_request("start", {{"apps", *apps}});
-    bool started = logs && start && follow(ctx, *client, *start);
+    bool ok = logs && start;
+    if (ok)
+        ok = follow(ctx, *client, *start);
+    else
+        kill(pid, SIGTERM); // the connection broke before the apps started: end the daemon too
     int status = wait_daemon(pid);
     bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (started && !g_stop_requested) std::cerr << "rein: reind ended unexpectedly\n";
-    return started && clean && g_stop_requested ? k_exit_ok : k_exit_failed;
+    if (ok && !g_stop_requested) std::cerr << "rein: reind ended unexpectedly\n";
+    return ok && clean && g_stop_requested ? k_exit_ok : k_exit_failed;
 }
 
 } // namespace

@@ -36,7 +36,7 @@ Runner setup_resurrect(CLI::App&) {
     };
 }
 
-// startup, unstartup, run, update: in the contract, not built yet. They are listed in the help
+// startup, unstartup, update: in the contract, not built yet. They are listed in the help
 // and refused with one clear sentence rather than half done.
 Runner setup_not_supported(CLI::App& sub) {
     // Whatever follows is taken (and ignored) so that the answer is this sentence.

@@ -1,46 +1,14 @@
+#include "common/files.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/handlers/app_update.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <fstream>
-#include <optional>
-#include <sstream>
-#include <unistd.h>
 
 namespace rein::daemon::handlers {
 
 namespace {
 
 constexpr int k_dump_version = 1;
-
-// Writes `text` to `path` whole or not at all: a temporary file beside it (0600: it holds the
-// apps' environments), synced, then renamed over the old one.
-rein::Status write_file_atomically(const std::string& path, const std::string& text) {
-    std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return make_error(protocol::code::failed,
-                          "cannot write " + tmp + ": " + std::strerror(errno));
-    std::size_t off = 0;
-    while (off < text.size()) {
-        ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        off += std::size_t(n);
-    }
-    int err = off == text.size() && fsync(fd) == 0 ? 0 : errno;
-    ::close(fd);
-    if (err == 0 && rename(tmp.c_str(), path.c_str()) != 0) err = errno;
-    if (err != 0) {
-        unlink(tmp.c_str());
-        return make_error(protocol::code::failed,
-                          "cannot write " + path + ": " + std::strerror(err ? err : EIO));
-    }
-    return Ok{};
-}
 
 } // namespace
 
@@ -66,7 +34,8 @@ void save(Context& ctx, const nlohmann::json&, const Responder& reply) {
     nlohmann::json dump = {
         {"version", k_dump_version}, {"saved_at", wall_ms()}, {"apps", std::move(list)}};
     std::string path = ctx.paths.dump_file();
-    auto written = write_file_atomically(path, dump.dump(2) + "\n");
+    // 0600: it holds the apps' environments.
+    auto written = write_file_atomically(path, dump.dump(2) + "\n", 0600);
     if (!written) return reply.fail(written.error().code, written.error().message);
     reply.ok({{"file", path}, {"apps", dump["apps"].size()}});
 }
@@ -76,13 +45,14 @@ void save(Context& ctx, const nlohmann::json&, const Responder& reply) {
 // Nothing changes when the file is missing or bad.
 void resurrect(Context& ctx, const nlohmann::json&, const Responder& reply) {
     std::string path = ctx.paths.dump_file();
-    std::ifstream in(path);
-    if (!in)
+    auto text = read_whole_file(path);
+    if (!text && text.error().code == "not_found")
         return reply.fail(protocol::code::not_found, "nothing to resurrect: " + path +
                                                          " does not exist (rein save writes it)");
-    std::stringstream text;
-    text << in.rdbuf();
-    nlohmann::json dump = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!text)
+        return reply.fail(protocol::code::failed,
+                          "cannot read " + path + ": " + text.error().message);
+    nlohmann::json dump = nlohmann::json::parse(*text, nullptr, false);
     auto bad = [&](const std::string& why) {
         reply.fail(protocol::code::failed, path + ": not a dump rein can read (" + why + ")");
     };
@@ -109,16 +79,16 @@ void resurrect(Context& ctx, const nlohmann::json&, const Responder& reply) {
     // that cannot be opened) changes nothing.
     std::vector<int> ids;
     if (fresh.empty()) return reply.ok({{"apps", report}, {"rows", rows_of(ctx, ids)}});
-    std::optional<Result<std::vector<PreparedApp>>> prepared;
+    Result<std::vector<PreparedApp>> prepared = Error{};
     try {
-        prepared.emplace(prepare_apps(ctx, {{"apps", fresh}}));
+        prepared = prepare_apps(ctx, {{"apps", fresh}});
     } catch (const nlohmann::json::exception& e) {
         std::string why = e.what(); // "[json.exception.type_error.302] type must be ..."
         auto close = why.find("] ");
         return bad(close == std::string::npos ? why : why.substr(close + 2));
     }
-    if (!*prepared) return reply.fail((*prepared).error().code, (*prepared).error().message);
-    auto& apps = **prepared;
+    if (!prepared) return reply.fail(prepared.error().code, prepared.error().message);
+    auto& apps = *prepared;
     for (std::size_t i = 0; i < apps.size(); ++i) {
         std::string name = apps[i].spec.name;
         auto app_ids = install_app(ctx, std::move(apps[i]));

@@ -1,0 +1,17 @@
+#pragma once
+// Whole-file reads and writes with errno turned into Errors.
+#include "common/result.hpp"
+
+#include <string>
+
+namespace rein {
+
+/// The whole file. Error code "not_found" when it does not exist, else "failed"; the message is
+/// the system's sentence ("Permission denied"), for the caller to put in context.
+Result<std::string> read_whole_file(const std::string& path);
+
+/// Writes `text` to `path` whole or not at all: a temporary file beside it with `mode`, synced,
+/// then renamed over the old one. Error code "failed", message "cannot write PATH: reason".
+Status write_file_atomically(const std::string& path, const std::string& text, int mode);
+
+} // namespace rein
