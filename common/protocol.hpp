@@ -25,6 +25,8 @@ class LineBuffer {
     bool overflowed() const;
     /// Bytes buffered but not yet returned as lines.
     std::size_t pending() const { return m_buf.size() - m_pos; }
+    /// Those bytes.
+    std::string_view unread() const { return std::string_view(m_buf).substr(m_pos); }
 
   private:
     std::string m_buf;

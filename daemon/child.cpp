@@ -1,11 +1,16 @@
 #include "daemon/child.hpp"
 
+#include "common/unique_fd.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace rein::daemon {
@@ -115,6 +120,51 @@ Result<pid_t> spawn_process(const SpawnRequest& req) {
     }
     execve(program.c_str(), argv.data(), envp.data());
     child_fail("cannot run", program.c_str());
+}
+
+Result<std::string> run_for_output(const std::vector<std::string>& argv, int timeout_ms) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return make_error("failed", std::strerror(errno));
+    UniqueFd r(p[0]), w(p[1]);
+    SpawnRequest req;
+    req.argv = argv;
+    req.cwd = "/";
+    req.stdout_fd = w.get();
+    req.stderr_fd = w.get();
+    auto pid = spawn_process(req);
+    if (!pid) return make_error("failed", pid.error().message);
+    w.reset();
+    std::string out;
+    bool ended = false;
+    for (int left = timeout_ms; left > 0 && out.size() < 64 * 1024;) {
+        pollfd pfd{r.get(), POLLIN, 0};
+        timespec t0{}, t1{};
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int n = poll(&pfd, 1, left);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        left -= int((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        char buf[4096];
+        ssize_t got = read(r.get(), buf, sizeof buf);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            ended = true;
+            break;
+        }
+        out.append(buf, std::size_t(got));
+    }
+    if (!ended) kill(*pid, SIGKILL);
+    int status = 0;
+    while (waitpid(*pid, &status, 0) < 0 && errno == EINTR) {}
+    if (!ended)
+        return make_error("failed", "gave no answer within " + std::to_string(timeout_ms) + " ms");
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return out;
+    std::string said = out.substr(0, out.find('\n'));
+    return make_error("failed", WIFEXITED(status)
+                                    ? "exited with status " + std::to_string(WEXITSTATUS(status)) +
+                                          (said.empty() ? "" : " (" + said + ")")
+                                    : "was killed by signal " + std::to_string(WTERMSIG(status)));
 }
 
 bool signal_group(pid_t pgid, int sig) {

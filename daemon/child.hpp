@@ -32,6 +32,11 @@ struct SpawnRequest {
 /// failure shows as a message on the process's stderr and exit status 127.
 Result<pid_t> spawn_process(const SpawnRequest& req);
 
+/// Runs `argv` (stdout and stderr captured together) and waits at most `timeout_ms` for it to
+/// end; returns what it printed when it exited with status 0, else an error naming why. Blocks
+/// the caller: only for quick questions to a program (rein update asks the new reind).
+Result<std::string> run_for_output(const std::vector<std::string>& argv, int timeout_ms);
+
 /// Finds `name` in the colon-separated `path` when it has no '/'; returns it unchanged otherwise
 /// or when nothing matches (exec then reports the error).
 std::string find_executable(const std::string& name, const std::string& path);

@@ -25,9 +25,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     void start() {
         auto weak = weak_from_this();
-        m_server.m_reactor.add(m_fd.get(), EPOLLIN, [weak](std::uint32_t ev) {
+        m_server.m_reactor.add(m_fd.get(), m_events, [weak](std::uint32_t ev) {
             if (auto self = weak.lock()) self->on_event(ev);
         });
+        flush(); // output carried over from an earlier image (rein update)
     }
 
     void send(const std::string& line) {
@@ -49,6 +50,37 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::size_t queued_bytes() const { return m_out.size(); }
     void set_streaming() { m_streaming = true; }
     bool open() const { return bool(m_fd); }
+    int fd() const { return m_fd.get(); }
+
+    CarriedConnection carried() const {
+        return {m_fd.get(), std::string(m_in.unread()), m_out, m_read_closed, m_streaming,
+                m_pending};
+    }
+    /// Before start(): the state of a connection taken over from an earlier image.
+    void restore(const CarriedConnection& c) {
+        m_in.feed(c.unread);
+        m_out = c.unsent;
+        m_read_closed = c.read_closed;
+        m_streaming = c.streaming;
+        m_pending = c.pending;
+        m_events = m_read_closed ? 0u : std::uint32_t(EPOLLIN);
+    }
+
+    /// Handles every complete request line received so far.
+    void handle_input() {
+        auto self = shared_from_this(); // handlers may close us
+        while (m_fd) {
+            auto line = m_in.next_line();
+            if (!line) break;
+            handle_line(*line);
+        }
+        if (m_fd && m_in.overflowed()) {
+            send(protocol::to_line(protocol::error_reply(
+                nullptr, protocol::code::too_large,
+                "request line exceeds " + std::to_string(protocol::k_max_line_bytes) + " bytes")));
+            close();
+        }
+    }
 
     void close() {
         if (!m_fd) return;
@@ -81,18 +113,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
             return;
         }
         m_in.feed(std::string_view(buf, std::size_t(n)));
-        auto self = shared_from_this(); // handlers may close us
-        while (m_fd) {
-            auto line = m_in.next_line();
-            if (!line) break;
-            handle_line(*line);
-        }
-        if (m_fd && m_in.overflowed()) {
-            send(protocol::to_line(protocol::error_reply(
-                nullptr, protocol::code::too_large,
-                "request line exceeds " + std::to_string(protocol::k_max_line_bytes) + " bytes")));
-            close();
-        }
+        handle_input();
     }
 
     void handle_line(const std::string& line) {
@@ -191,6 +212,11 @@ bool Responder::connected() const {
     return c && c->open();
 }
 
+int Responder::fd() const {
+    auto c = m_conn.lock();
+    return c ? c->fd() : -1;
+}
+
 ControlServer::ControlServer(Reactor& reactor, Dispatch dispatch)
     : m_reactor(reactor), m_dispatch(std::move(dispatch)) {}
 
@@ -214,10 +240,39 @@ Status ControlServer::listen(const std::string& path) {
     chmod(path.c_str(), 0600);
     if (::listen(fd.get(), 128) != 0)
         return make_error("listen_failed", std::string("listen: ") + std::strerror(errno));
+    adopt_listen(std::move(fd), path);
+    return Ok{};
+}
+
+void ControlServer::adopt_listen(UniqueFd fd, const std::string& path) {
     m_listen = std::move(fd);
     m_path = path;
     m_reactor.add(m_listen.get(), EPOLLIN, [this](std::uint32_t) { on_accept(); });
-    return Ok{};
+}
+
+std::vector<CarriedConnection> ControlServer::carried() const {
+    std::vector<CarriedConnection> out;
+    for (const auto& [fd, conn] : m_conns)
+        if (conn->open()) out.push_back(conn->carried());
+    return out;
+}
+
+void ControlServer::adopt(const CarriedConnection& c) {
+    auto conn = std::make_shared<Connection>(*this, UniqueFd(c.fd));
+    m_conns[c.fd] = conn;
+    conn->restore(c);
+    conn->start();
+    if (!c.unread.empty()) {
+        std::weak_ptr<Connection> weak = conn;
+        m_reactor.after(0, [weak] {
+            if (auto self = weak.lock()) self->handle_input();
+        });
+    }
+}
+
+Responder ControlServer::responder(int fd, nlohmann::json id) const {
+    auto it = m_conns.find(fd);
+    return Responder(it == m_conns.end() ? std::weak_ptr<Connection>() : it->second, std::move(id));
 }
 
 void ControlServer::on_accept() {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace rein::daemon {
 
@@ -28,6 +29,10 @@ class Responder {
     void event(nlohmann::json fields) const;
     /// True while the client is connected.
     bool connected() const;
+    /// The client's socket, -1 once it is gone, and the request's id: what a new daemon image
+    /// needs to answer it (rein update).
+    int fd() const;
+    const nlohmann::json& id() const { return m_id; }
     /// Bytes sent to the client but not yet taken by it (0 once it is gone).
     std::size_t queued_bytes() const;
     /// Marks the request as a stream: the connection closes as soon as the client hangs up,
@@ -38,6 +43,16 @@ class Responder {
     void finish(const nlohmann::json& reply) const;
     std::weak_ptr<Connection> m_conn;
     nlohmann::json m_id;
+};
+
+/// A client connection as a new daemon image takes it over (rein update).
+struct CarriedConnection {
+    int fd = -1;
+    std::string unread; ///< request bytes received but not handled yet
+    std::string unsent; ///< reply bytes the client has not taken yet
+    bool read_closed = false;
+    bool streaming = false;
+    int pending = 0; ///< requests still to be answered (streams count until they end)
 };
 
 /// Called with each well-formed request (an object with a string "cmd").
@@ -52,6 +67,19 @@ class ControlServer {
     Status listen(const std::string& path);
     /// Closes the listening socket and every connection.
     void close();
+
+    /// The listening socket, which a new daemon image takes over (rein update).
+    int listen_fd() const { return m_listen.get(); }
+    /// Serves a listening socket bound by an earlier daemon image.
+    void adopt_listen(UniqueFd fd, const std::string& path);
+    /// Every client connection, for a new daemon image to take over.
+    std::vector<CarriedConnection> carried() const;
+    /// Takes over a connection of an earlier image (the new object owns the fd); requests left
+    /// unread in it are handled on the next loop turn.
+    void adopt(const CarriedConnection& conn);
+    /// The responder of request `id` on the adopted connection whose socket is `fd` (not
+    /// connected when there is no such connection).
+    Responder responder(int fd, nlohmann::json id) const;
 
   private:
     void on_accept();

@@ -1,18 +1,23 @@
 #include "daemon/daemon.hpp"
 
 #include "common/paths.hpp"
+#include "daemon/child.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/handlers/handler.hpp"
+#include "daemon/handover.hpp"
 #include "daemon/reactor.hpp"
 #include "daemon/readiness.hpp"
 #include "daemon/registry.hpp"
 #include "daemon/supervisor.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
 #include <spdlog/sinks/basic_file_sink.h>
@@ -82,6 +87,95 @@ void setup_logging(const Paths& paths, bool foreground) {
     spdlog::set_default_logger(logger);
 }
 
+// Closes every descriptor above 2 that is not in `keep`.
+void close_except(std::vector<int> keep) {
+    std::sort(keep.begin(), keep.end());
+    std::vector<int> open_fds;
+    if (DIR* d = opendir("/proc/self/fd")) {
+        while (dirent* e = readdir(d))
+            if (e->d_name[0] != '.') open_fds.push_back(std::atoi(e->d_name));
+        closedir(d); // its own fd was listed too: closing it twice below fails harmlessly
+    }
+    for (int fd : open_fds)
+        if (fd > 2 && !std::binary_search(keep.begin(), keep.end(), fd)) close(fd);
+}
+
+std::string self_exe() {
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, std::size_t(n)) : std::string();
+}
+
+// rein update, old image: checks that `binary` reads our state's format, writes the state and
+// execs it in this process. Returns only when that failed, with the reason; then every
+// descriptor is as it was.
+std::string exec_update(Context& ctx, const ControlServer& server, DaemonFds fds,
+                        const std::string& binary, const Responder& reply, bool foreground) {
+    std::string refused = binary + " cannot take over from this daemon: ";
+    auto answer = run_for_output({binary, "--handover-format"}, 5000);
+    if (!answer) return refused + "it " + answer.error().message;
+    std::string format = answer->substr(0, answer->find_last_not_of(" \n") + 1);
+    if (format.empty())
+        return refused + "it printed no state format (not a reind, or one older than update)";
+    if (format != std::to_string(k_handover_format))
+        return refused + "it reads state format '" + format.substr(0, 40) +
+               "', this daemon writes " + std::to_string(k_handover_format);
+    // Kept open so that a new image which cannot take over can hand back to this one.
+    UniqueFd exe(open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+    fds.fallback_exe = exe.get();
+    Handover h = collect_handover(ctx, server, fds, reply);
+    auto file = write_state_file(h.state);
+    if (!file) return "cannot write the state for the new image: " + file.error().message;
+    h.fds.push_back(file->get());
+    set_cloexec(h.fds, false);
+    std::string fd = std::to_string(file->get());
+    std::vector<const char*> argv{binary.c_str(), "--resume", fd.c_str()};
+    if (foreground) argv.push_back("--foreground");
+    argv.push_back(nullptr);
+    spdlog::info("update: handing {} apps over to {}", ctx.registry.apps().size(), binary);
+    spdlog::default_logger()->flush();
+    execv(binary.c_str(), const_cast<char* const*>(argv.data()));
+    int e = errno;
+    set_cloexec(h.fds, true);
+    return "cannot run " + binary + ": " + std::strerror(e);
+}
+
+// rein update, new image: reads the state the old image left. When it cannot be taken over, the
+// old image (still open as `fallback_exe`) is run again with the same state and told why, so
+// the apps never lose their daemon; this returns only when even that is impossible.
+Result<nlohmann::json> read_handover(const DaemonOptions& opts) {
+    auto text = read_state_file(opts.resume_fd);
+    if (!text) return text.error();
+    auto state = nlohmann::json::parse(*text, nullptr, false);
+    auto valid = validate_handover(state);
+    if (valid) {
+        // Whatever the old image left open beyond what it handed over (a library's file that
+        // was not close-on-exec) would leak at every update.
+        auto kept = state.at("kept_fds").get<std::vector<int>>();
+        close_except(kept);
+        set_cloexec(kept, true); // ours again: no later exec or child may inherit them
+        return state;
+    }
+    int fallback = -1, original = -1;
+    try {
+        fallback = state.at("fds").at("fallback_exe").get<int>();
+        original = state.at("state_fd").get<int>();
+    } catch (const nlohmann::json::exception&) {
+        // Too broken to say where the old image is: nothing to hand back to.
+    }
+    if (fallback >= 0 && original >= 0 && opts.resume_failed.empty()) {
+        std::string fd = std::to_string(original);
+        std::string why = valid.error().message;
+        std::vector<const char*> argv{"reind", "--resume", fd.c_str(), "--resume-failed",
+                                      why.c_str()};
+        if (opts.foreground) argv.push_back("--foreground");
+        argv.push_back(nullptr);
+        fexecve(fallback, const_cast<char* const*>(argv.data()), environ);
+    }
+    return make_error("bad_handover",
+                      "cannot take over from the earlier reind: " + valid.error().message);
+}
+
 } // namespace
 
 int run_daemon(const DaemonOptions& opts) {
@@ -89,17 +183,28 @@ int run_daemon(const DaemonOptions& opts) {
     if (!paths) return fail(-1, paths.error().message);
     if (auto s = ensure_home(*paths); !s) return fail(-1, s.error().message);
 
-    int ready_fd = -1;
-    if (!opts.foreground && detach(ready_fd) != 0) return 1;
+    nlohmann::json resumed; // the state of an earlier image of this process (rein update)
+    DaemonFds carried;
+    if (opts.resume_fd >= 0) {
+        auto state = read_handover(opts);
+        if (!state) return fail(-1, state.error().message);
+        resumed = std::move(*state);
+        carried = handover_daemon_fds(resumed);
+    }
 
-    // One daemon per home: the lock lives as long as this process.
-    UniqueFd lock(open(paths->lock_file().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!lock || flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    int ready_fd = -1;
+    if (resumed.is_null() && !opts.foreground && detach(ready_fd) != 0) return 1;
+
+    // One daemon per home: the lock lives as long as this process (and across rein update).
+    UniqueFd lock(carried.lock);
+    if (!lock) lock.reset(open(paths->lock_file().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!lock || (resumed.is_null() && flock(lock.get(), LOCK_EX | LOCK_NB) != 0)) {
         std::string pid;
         std::ifstream(paths->pid_file()) >> pid;
         return fail(ready_fd, "another reind already serves " + paths->home +
                                   (pid.empty() ? "" : " (pid " + pid + ")"));
     }
+    UniqueFd(carried.fallback_exe).reset(); // taken over: the old image is not needed
 
     setup_logging(*paths, opts.foreground);
 
@@ -122,14 +227,26 @@ int run_daemon(const DaemonOptions& opts) {
     Supervisor supervisor(reactor, registry, *paths);
     LogHub log_hub;
     bool shutting_down = false;
-    Context ctx{registry, supervisor, log_hub, {}, *paths, wall_ms(), [&] { reactor.stop(); }};
+    Context ctx{registry,   supervisor, log_hub, {}, *paths, wall_ms(), [&] { reactor.stop(); },
+                self_exe(), 0,          false,   {}};
     ControlServer server(reactor,
                          [&ctx](const nlohmann::json& req, Responder r) { dispatch(ctx, req, r); });
-    if (auto s = server.listen(paths->socket()); !s) return fail(ready_fd, s.error().message);
     NotifySocket notify(reactor, [&](pid_t sender, std::string_view message) {
         supervisor.notify(sender, message);
     });
-    if (auto s = notify.bind(paths->notify_socket()); !s) return fail(ready_fd, s.error().message);
+    if (!resumed.is_null()) {
+        server.adopt_listen(UniqueFd(carried.control), paths->socket());
+        notify.adopt(UniqueFd(carried.notify), paths->notify_socket());
+    } else {
+        if (auto s = server.listen(paths->socket()); !s) return fail(ready_fd, s.error().message);
+        if (auto s = notify.bind(paths->notify_socket()); !s)
+            return fail(ready_fd, s.error().message);
+    }
+
+    ctx.exec_update = [&](const std::string& binary, const Responder& reply) -> std::string {
+        return exec_update(ctx, server, {lock.get(), server.listen_fd(), notify.fd(), -1}, binary,
+                           reply, opts.foreground);
+    };
 
     auto stop_everything = [&](const char* why) {
         if (shutting_down) return;
@@ -172,6 +289,27 @@ int run_daemon(const DaemonOptions& opts) {
             std::fprintf(pf, "%d\n", int(getpid()));
             std::fclose(pf);
         }
+    }
+    if (!resumed.is_null()) {
+        Responder requester = restore_handover(ctx, server, resumed);
+        std::string previous = resumed.value("version", "?");
+        if (opts.resume_failed.empty()) {
+            ctx.updated_wall = wall_ms();
+            spdlog::info("update: reind {} took over from {}: {} apps, {} instances", REIN_VERSION,
+                         previous, registry.apps().size(), registry.instances().size());
+            requester.ok({{"version", REIN_VERSION},
+                          {"previous_version", previous},
+                          {"pid", getpid()},
+                          {"apps", registry.apps().size()},
+                          {"instances", registry.instances().size()}});
+        } else {
+            spdlog::error("update: the new reind could not take over ({}); {} carries on",
+                          opts.resume_failed, REIN_VERSION);
+            requester.fail("update_failed",
+                           "the new reind could not take over (" + opts.resume_failed +
+                               "); reind " REIN_VERSION " carries on, nothing was changed");
+        }
+        supervisor.reap(); // children that ended during the handover
     }
     spdlog::info("reind {} serving {} (pid {})", REIN_VERSION, paths->socket(), getpid());
     if (ready_fd >= 0) {

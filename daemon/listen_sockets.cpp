@@ -151,6 +151,16 @@ Result<std::shared_ptr<ListenSet>> bind_listen_sockets(const std::vector<ListenS
     return set;
 }
 
+std::shared_ptr<ListenSet> adopt_listen_sockets(const std::vector<ListenSpec>& listen,
+                                                std::vector<UniqueFd> fds) {
+    auto set = std::make_shared<ListenSet>();
+    set->specs = listen;
+    set->fds = std::move(fds);
+    for (const auto& spec : listen)
+        if (spec.address.rfind("unix:", 0) == 0) set->unix_paths.push_back(spec.address.substr(5));
+    return set;
+}
+
 std::optional<int> single_port(const std::vector<ListenSpec>& listen) {
     if (listen.size() != 1) return std::nullopt;
     auto a = parse_listen_address(listen[0].address);

@@ -32,6 +32,10 @@ struct ListenSet {
 /// /proc tells ("127.0.0.1:8080 is already in use (by nginx, pid 812)").
 Result<std::shared_ptr<ListenSet>> bind_listen_sockets(const std::vector<ListenSpec>& listen);
 
+/// A ListenSet of sockets bound by an earlier daemon image (rein update), in `listen`'s order.
+std::shared_ptr<ListenSet> adopt_listen_sockets(const std::vector<ListenSpec>& listen,
+                                                std::vector<UniqueFd> fds);
+
 /// The one TCP port of `listen` when it holds exactly one TCP address (for $PORT).
 std::optional<int> single_port(const std::vector<ListenSpec>& listen);
 

@@ -51,12 +51,16 @@ class LogHub {
     /// Offers a committed line to every follower.
     void publish(const LogLine& line);
 
-  private:
     struct Subscriber {
         LogFilter filter;
         Responder responder;
         std::uint64_t skipped = 0; ///< lines dropped since the follower last kept up
     };
+    /// The followers, for a new daemon image to take over (rein update), and taking one over.
+    const std::vector<Subscriber>& subscribers() const { return m_subs; }
+    void adopt(Subscriber sub) { m_subs.push_back(std::move(sub)); }
+
+  private:
     std::vector<Subscriber> m_subs;
 };
 

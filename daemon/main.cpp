@@ -3,6 +3,7 @@
 #include "daemon/daemon.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 int main(int argc, char** argv) {
@@ -10,13 +11,22 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--foreground") || !std::strcmp(argv[i], "-f")) {
             opts.foreground = true;
+        } else if (!std::strcmp(argv[i], "--resume") && i + 1 < argc) {
+            opts.resume_fd = std::atoi(argv[++i]);
+        } else if (!std::strcmp(argv[i], "--resume-failed") && i + 1 < argc) {
+            opts.resume_failed = argv[++i];
+        } else if (!std::strcmp(argv[i], "--handover-format")) {
+            // rein update asks this before it execs a binary: the state layout it reads.
+            std::printf("%d\n", rein::daemon::k_handover_format);
+            return 0;
         } else if (!std::strcmp(argv[i], "--version")) {
             std::printf("reind %s\n", REIN_VERSION);
             return 0;
         } else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
             std::fputs("usage: reind [--foreground]\n"
                        "  The rein daemon. `rein` starts it on demand; --foreground keeps it\n"
-                       "  attached (systemd, containers). State lives in $REIN_HOME (~/.rein).\n",
+                       "  attached (systemd, containers). State lives in $REIN_HOME (~/.rein).\n"
+                       "  --handover-format and --resume FD are for `rein update` only.\n",
                        stdout);
             return 0;
         } else {

@@ -44,6 +44,11 @@ void OutputCapture::drain() {
     pump(SIZE_MAX);
 }
 
+void OutputCapture::carry(std::string_view partial) {
+    // No newline in it, so nothing is emitted: the splitter just holds it again.
+    m_splitter.feed(partial, [](std::string_view) {});
+}
+
 void OutputCapture::on_readable() {
     // Also reached while paused: epoll reports a hang-up even on a watch with no events.
     std::int64_t now = mono_us();

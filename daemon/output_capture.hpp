@@ -34,6 +34,13 @@ class OutputCapture {
     /// `on_eof`, which may destroy this object.
     void drain();
 
+    /// The pipe, and the unfinished line read from it: what a new daemon image takes over
+    /// (rein update). carry() gives such a line back to a new capture of the same pipe.
+    int fd() const { return m_fd.get(); }
+    Stream stream() const { return m_stream; }
+    std::string_view partial() const { return m_splitter.partial(); }
+    void carry(std::string_view partial);
+
   private:
     /// What a pump did: bytes taken, and whether the pipe reached its end (after which `on_eof`
     /// has run and this object may be gone).

@@ -2,6 +2,7 @@
 
 #include "daemon/clock.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -63,6 +64,12 @@ void Reactor::cancel(TimerId id) {
     if (it == m_timer_deadlines.end()) return;
     m_timers.erase({it->second, id});
     m_timer_deadlines.erase(it);
+}
+
+std::optional<std::int64_t> Reactor::remaining_ms(TimerId id) const {
+    auto it = m_timer_deadlines.find(id);
+    if (it == m_timer_deadlines.end()) return std::nullopt;
+    return std::max<std::int64_t>(0, it->second - mono_ms());
 }
 
 void Reactor::arm_timerfd() {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sys/epoll.h> // EPOLLIN/EPOLLOUT: the events callers pass to add()
 #include <unordered_map>
 #include <vector>
@@ -33,6 +34,8 @@ class Reactor {
     TimerId after(std::int64_t delay_ms, std::function<void()> cb);
     /// Cancels a pending timer; unknown or fired ids are ignored.
     void cancel(TimerId id);
+    /// Milliseconds until a pending timer is due (0 when overdue); nothing for unknown ids.
+    std::optional<std::int64_t> remaining_ms(TimerId id) const;
 
     /// Dispatches events until stop() is called.
     void run();

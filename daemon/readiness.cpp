@@ -49,10 +49,14 @@ rein::Status NotifySocket::bind(const std::string& path) {
         return make_error("failed", "bind " + path + ": " + strerror(errno));
     // Apps running as another uid may notify too; the sender's pid decides what counts.
     chmod(path.c_str(), 0666);
+    adopt(std::move(fd), path);
+    return Ok{};
+}
+
+void NotifySocket::adopt(UniqueFd fd, const std::string& path) {
     m_fd = std::move(fd);
     m_path = path;
     m_reactor.add(m_fd.get(), EPOLLIN, [this](std::uint32_t) { on_readable(); });
-    return Ok{};
 }
 
 void NotifySocket::on_readable() {

@@ -26,6 +26,9 @@ class NotifySocket {
     ~NotifySocket();
     /// Binds `path` (replacing a stale socket file).
     rein::Status bind(const std::string& path);
+    /// Serves a socket bound by an earlier daemon image (rein update).
+    void adopt(UniqueFd fd, const std::string& path);
+    int fd() const { return m_fd.get(); }
 
   private:
     void on_readable();
@@ -44,6 +47,7 @@ class NodeChannel {
     ~NodeChannel();
     NodeChannel(const NodeChannel&) = delete;
     NodeChannel& operator=(const NodeChannel&) = delete;
+    int fd() const { return m_fd.get(); }
 
   private:
     void on_readable();

@@ -96,6 +96,16 @@ void Registry::erase(int id) {
     m_instances.erase(it);
 }
 
+Instance& Registry::adopt(Instance inst) {
+    int id = inst.id;
+    pid_t pid = inst.pid;
+    inst.pid = 0;
+    Instance& placed = m_instances[id] = std::move(inst);
+    set_pid(placed, pid);
+    set_next_id(id + 1);
+    return placed;
+}
+
 void Registry::set_pid(Instance& inst, pid_t pid) {
     if (inst.pid) m_by_pid.erase(inst.pid);
     inst.pid = pid;

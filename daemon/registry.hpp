@@ -3,6 +3,7 @@
 #include "common/result.hpp"
 #include "daemon/instance.hpp"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -30,6 +31,13 @@ class Registry {
     void erase(int id);
 
     void set_pid(Instance& inst, pid_t pid);
+
+    /// Puts back an instance of an earlier daemon image (rein update) with its own id; its app
+    /// must be there and already list it.
+    Instance& adopt(Instance inst);
+    /// The id the next instance gets; carried across rein update so ids are never reused.
+    int next_id() const { return m_next_id; }
+    void set_next_id(int id) { m_next_id = std::max(m_next_id, id); }
 
     /// Instance ids for a selector: `all`, an id, an app name, or a namespace. Error code
     /// "not_found" when nothing matches.

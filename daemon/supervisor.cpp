@@ -164,27 +164,15 @@ void Supervisor::spawn(Instance& inst) {
     inst.cpu_percent = 0;
     inst.memory_bytes = 0;
 
-    for (auto [fd, stream] : {std::pair{&out_r, Stream::out}, std::pair{&err_r, Stream::err}}) {
-        std::uint64_t key = m_next_capture++;
-        m_captures[key] = {inst.id, std::make_unique<OutputCapture>(
-                                        m_reactor, std::move(*fd), app->logs, inst.id, stream,
-                                        [this, key] { m_captures.erase(key); })};
-    }
+    capture(inst.id, app->logs, std::move(out_r), Stream::out, {});
+    capture(inst.id, app->logs, std::move(err_r), Stream::err, {});
     if (auto pf = pid_file_for(spec, inst); !pf.empty()) {
         std::ofstream(pf) << *pid << '\n';
     }
     spdlog::info("{}[{}]: started pid {}", spec.name, inst.id, *pid);
 
     int id = inst.id;
-    if (channel) {
-        m_channels[id] = std::make_unique<NodeChannel>(
-            m_reactor, std::move(channel),
-            [this, id] {
-                if (Instance* i = m_registry.find(id); i && i->status == Status::launching)
-                    finish_launch(*i, true);
-            },
-            [this, id] { m_reactor.after(0, [this, id] { m_channels.erase(id); }); });
-    }
+    if (channel) open_channel(id, std::move(channel));
     if (!spec.wait_ready) {
         finish_launch(inst, true);
         return;
@@ -195,6 +183,36 @@ void Supervisor::spawn(Instance& inst) {
         i->ready_timer = 0;
         spdlog::warn("{}[{}]: not ready after listen_timeout; online anyway", i->app, id);
         finish_launch(*i, true);
+    });
+}
+
+void Supervisor::capture(int id, std::shared_ptr<AppLogs> logs, UniqueFd fd, Stream stream,
+                         std::string_view partial) {
+    std::uint64_t key = m_next_capture++;
+    auto c = std::make_unique<OutputCapture>(m_reactor, std::move(fd), std::move(logs), id, stream,
+                                             [this, key] { m_captures.erase(key); });
+    if (!partial.empty()) c->carry(partial);
+    m_captures[key] = {id, std::move(c)};
+}
+
+void Supervisor::open_channel(int id, UniqueFd fd) {
+    m_channels[id] = std::make_unique<NodeChannel>(
+        m_reactor, std::move(fd),
+        [this, id] {
+            if (Instance* i = m_registry.find(id); i && i->status == Status::launching)
+                finish_launch(*i, true);
+        },
+        [this, id] { m_reactor.after(0, [this, id] { m_channels.erase(id); }); });
+}
+
+void Supervisor::schedule_restart(Instance& inst, std::int64_t delay_ms) {
+    inst.status = Status::waiting_restart;
+    int id = inst.id;
+    inst.restart_timer = m_reactor.after(delay_ms, [this, id] {
+        Instance* i = m_registry.find(id);
+        if (!i || i->status != Status::waiting_restart) return;
+        i->restart_timer = 0;
+        spawn(*i);
     });
 }
 
@@ -379,18 +397,10 @@ void Supervisor::on_exit(Instance& inst, int wait_status) {
         break;
     case RestartDecision::Action::restart:
         inst.restarts++;
-        if (d.delay_ms <= 0) {
+        if (d.delay_ms <= 0)
             spawn(inst);
-        } else {
-            inst.status = Status::waiting_restart;
-            int id = inst.id;
-            inst.restart_timer = m_reactor.after(d.delay_ms, [this, id] {
-                Instance* i = m_registry.find(id);
-                if (!i || i->status != Status::waiting_restart) return;
-                i->restart_timer = 0;
-                spawn(*i);
-            });
-        }
+        else
+            schedule_restart(inst, d.delay_ms);
         break;
     }
 }

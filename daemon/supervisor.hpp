@@ -14,6 +14,20 @@ namespace rein::daemon {
 class OutputCapture;
 class NodeChannel;
 
+/// An instance's output pipe that a new daemon image takes over (rein update).
+struct CarriedPipe {
+    int instance_id = 0;
+    Stream stream = Stream::out;
+    int fd = -1;
+    std::string partial; ///< the unfinished line already read from it
+};
+
+/// An instance's Node IPC channel that a new daemon image takes over.
+struct CarriedChannel {
+    int instance_id = 0;
+    int fd = -1;
+};
+
 class Supervisor {
   public:
     using Done = std::function<void()>;
@@ -70,8 +84,33 @@ class Supervisor {
     void reload(std::vector<int> ids, int parallel,
                 std::function<void(const std::string& error)> done);
 
+    /// True when no instance is launching, stopping or being replaced and no reload runs: the
+    /// registry then holds each instance's whole state, with no callback waiting on it.
+    bool settled() const;
+    /// Calls `done(true)` once settled (looked at every 20 ms), or `done(false)` after
+    /// `timeout_ms`.
+    void when_settled(std::int64_t timeout_ms, std::function<void(bool)> done);
+
+    /// What a new daemon image takes over besides the registry (rein update).
+    std::vector<CarriedPipe> carried_pipes() const;
+    std::vector<CarriedChannel> carried_channels() const;
+    /// Takes over a pipe or a channel of an earlier image; the new object owns the fd.
+    void adopt_pipe(const CarriedPipe& pipe);
+    void adopt_channel(const CarriedChannel& channel);
+    /// Milliseconds left before a waiting_restart instance starts again.
+    std::optional<std::int64_t> restart_in_ms(int id) const;
+    /// Re-arms the restart of a waiting_restart instance taken over from an earlier image.
+    void resume_restart(int id, std::int64_t delay_ms);
+
   private:
     struct ReloadRun;
+    /// Captures one output pipe of instance `id` into the app's files.
+    void capture(int id, std::shared_ptr<AppLogs> logs, UniqueFd fd, Stream stream,
+                 std::string_view partial);
+    /// Serves the daemon's end of instance `id`'s Node IPC channel.
+    void open_channel(int id, UniqueFd fd);
+    /// waiting_restart, then a spawn after `delay_ms`.
+    void schedule_restart(Instance& inst, std::int64_t delay_ms);
     void reload_next(std::shared_ptr<ReloadRun> run);
     void spawn(Instance& inst);
     /// Ends a launch: online when `ready`, and runs the instance's on_ready callbacks.
@@ -94,6 +133,7 @@ class Supervisor {
     std::unordered_map<std::uint64_t, Capture> m_captures;
     std::unordered_map<int, std::unique_ptr<NodeChannel>> m_channels; ///< by instance id
     std::uint64_t m_next_capture = 1;
+    int m_reloads = 0; ///< reloads running
 };
 
 /// Calls `done` once `count` completions have been reported through the returned callable.

@@ -66,7 +66,11 @@ void Supervisor::reload(std::vector<int> ids, int parallel,
                         std::function<void(const std::string&)> done) {
     auto run = std::make_shared<ReloadRun>();
     run->ids = std::move(ids);
-    run->done = std::move(done);
+    ++m_reloads;
+    run->done = [this, done = std::move(done)](const std::string& error) {
+        --m_reloads;
+        if (done) done(error);
+    };
     int lanes = std::max(1, std::min<int>(parallel, int(run->ids.size())));
     for (int i = 0; i < lanes; ++i) reload_next(run);
 }

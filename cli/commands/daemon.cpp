@@ -1,6 +1,7 @@
-// Commands about the daemon itself: ping and kill.
+// Commands about the daemon itself: ping, kill and update.
 #include "cli/command.hpp"
 
+#include <climits>
 #include <fstream>
 #include <iostream>
 #include <unistd.h>
@@ -54,6 +55,36 @@ Runner setup_kill(CLI::App&) {
         for (int i = 0; pid > 0 && i < 1000 && running(pid); ++i) usleep(10 * 1000);
         std::cerr << "rein: daemon stopped (" << reply->value("stopped", 0)
                   << " instance(s) stopped)\n";
+        return k_exit_ok;
+    };
+}
+
+// rein update [--reind PATH]: the running daemon execs the installed reind (or PATH) in its own
+// process, so apps keep running with the same pids and clients stay connected. The reply comes
+// from the new image; on failure the old one carries on unchanged.
+Runner setup_update(CLI::App& sub) {
+    auto binary = std::make_shared<std::string>();
+    sub.add_option("--reind", *binary,
+                   "the reind to switch to (default: the one rein would start)");
+    return [binary](Context& ctx) {
+        std::string reind = binary->empty() ? find_reind() : *binary;
+        if (reind.empty()) return report("cannot find reind (next to rein, on PATH, or in $REIND)");
+        if (reind.front() != '/') {
+            char cwd[PATH_MAX];
+            if (getcwd(cwd, sizeof cwd)) reind = std::string(cwd) + "/" + reind;
+        }
+        auto client = Client::connect(ctx.paths);
+        if (!client) {
+            if (client.error().code != "no_daemon") return report(client.error());
+            std::cerr << "rein: no daemon is running; the next command starts " << reind << "\n";
+            return k_exit_ok;
+        }
+        auto reply = client->call("update", {{"binary", reind}});
+        if (!reply) return report(reply.error());
+        std::cout << "reind updated in place: " << reply->value("previous_version", "?") << " -> "
+                  << reply->value("version", "?") << " (pid " << reply->value("pid", 0) << "), "
+                  << reply->value("instances", 0) << " instance(s) of " << reply->value("apps", 0)
+                  << " app(s) kept running\n";
         return k_exit_ok;
     };
 }

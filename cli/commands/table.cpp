@@ -21,6 +21,7 @@ Runner setup_save(CLI::App& sub);
 Runner setup_resurrect(CLI::App& sub);
 Runner setup_not_supported(CLI::App& sub);
 Runner setup_run(CLI::App& sub);
+Runner setup_update(CLI::App& sub);
 
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
@@ -49,7 +50,10 @@ const std::vector<CommandDef>& command_table() {
          "run an ecosystem file in the foreground (a container's entrypoint)",
          {},
          setup_run},
-        {"update", "(not supported yet) replace the daemon in place", {}, setup_not_supported},
+        {"update",
+         "replace the daemon with the installed reind; apps keep running",
+         {},
+         setup_update},
     };
     return table;
 }

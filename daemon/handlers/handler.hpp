@@ -23,6 +23,15 @@ struct Context {
     std::int64_t started_wall;
     /// Ends the daemon after the current loop turn (apps must already be stopped).
     std::function<void()> shutdown;
+    /// The executable this daemon was started from: what `update` runs when told no other.
+    std::string self_exe;
+    /// When this daemon was last updated in place (epoch ms), 0 when never.
+    std::int64_t updated_wall = 0;
+    /// True while an `update` waits for the apps to settle.
+    bool updating = false;
+    /// Replaces the daemon's image with `binary` (rein update), whose first act is to answer
+    /// `reply`. Returns only when that could not happen, with the reason; nothing has changed.
+    std::function<std::string(const std::string& binary, const Responder& reply)> exec_update;
 };
 
 using Handler = void (*)(Context& ctx, const nlohmann::json& req, const Responder& reply);
@@ -71,6 +80,7 @@ void flush(Context&, const nlohmann::json&, const Responder&);
 void reload_logs(Context&, const nlohmann::json&, const Responder&);
 void save(Context&, const nlohmann::json&, const Responder&);
 void resurrect(Context&, const nlohmann::json&, const Responder&);
+void update(Context&, const nlohmann::json&, const Responder&);
 
 /// Reopens every app's log files; returns one sentence per file that failed.
 std::vector<std::string> reopen_all_logs(Registry& registry);

@@ -6,10 +6,12 @@
 namespace rein::daemon::handlers {
 
 void ping(Context& ctx, const nlohmann::json&, const Responder& reply) {
-    reply.ok({{"version", REIN_VERSION},
-              {"pid", getpid()},
-              {"uptime_ms", wall_ms() - ctx.started_wall},
-              {"home", ctx.paths.home}});
+    reply.ok(
+        {{"version", REIN_VERSION},
+         {"pid", getpid()},
+         {"uptime_ms", wall_ms() - ctx.started_wall},
+         {"home", ctx.paths.home},
+         {"updated_at", ctx.updated_wall ? nlohmann::json(ctx.updated_wall) : nlohmann::json()}});
 }
 
 } // namespace rein::daemon::handlers

@@ -24,6 +24,7 @@ const std::vector<HandlerEntry>& handler_table() {
         {"monit", handlers::monit},
         {"save", handlers::save},
         {"resurrect", handlers::resurrect},
+        {"update", handlers::update},
     };
     return table;
 }

@@ -73,7 +73,7 @@ TEST_CASE("an unknown command is a usage error; a contract command not built yet
     Run unknown = h.rein({"frobnicate"});
     CHECK(unknown.code == 2);
     CHECK(has(unknown.err, "unknown command 'frobnicate'"));
-    for (std::string cmd : {"startup", "unstartup", "update"}) {
+    for (std::string cmd : {"startup", "unstartup"}) {
         Run r = h.rein({cmd, "x"});
         CHECK(r.code == 1);
         CHECK(has(r.err, "'" + cmd + "' is not supported yet"));

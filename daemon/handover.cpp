@@ -1,0 +1,363 @@
+#include "daemon/handover.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <set>
+#include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace rein::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+std::optional<Status> status_from_string(const std::string& s) {
+    for (Status st : {Status::launching, Status::online, Status::stopping, Status::stopped,
+                      Status::errored, Status::waiting_restart})
+        if (s == to_string(st)) return st;
+    return std::nullopt;
+}
+
+// An unfinished line is raw bytes (maybe cut inside a UTF-8 sequence): JSON carries it as hex.
+std::string to_hex(std::string_view bytes) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out.push_back(digits[c >> 4]);
+        out.push_back(digits[c & 15]);
+    }
+    return out;
+}
+
+std::optional<std::string> from_hex(const std::string& hex) {
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    if (hex.size() % 2) return std::nullopt;
+    std::string out;
+    out.reserve(hex.size() / 2);
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out.push_back(char(hi << 4 | lo));
+    }
+    return out;
+}
+
+bool is_open_fd(const json& j) {
+    return j.is_number_integer() && j.get<int>() >= 0 && fcntl(j.get<int>(), F_GETFD) != -1;
+}
+
+rein::Status fail(const std::string& why) {
+    return make_error("bad_handover", why);
+}
+
+} // namespace
+
+json instance_to_handover(const Instance& inst, std::optional<std::int64_t> restart_in_ms) {
+    json j = {{"id", inst.id},
+              {"app", inst.app},
+              {"index", inst.index},
+              {"pid", inst.pid},
+              {"pgid", inst.pgid},
+              {"status", to_string(inst.status)},
+              {"restarts", inst.restarts},
+              {"unstable_restarts", inst.history.unstable_restarts},
+              {"backoff_ms", inst.history.backoff_ms},
+              {"created_at_wall", inst.created_at_wall},
+              {"started_mono", inst.started_mono},
+              {"started_wall", inst.started_wall},
+              {"exit_code", inst.exit_code ? json(*inst.exit_code) : json()},
+              {"signal", inst.signal ? json(*inst.signal) : json()},
+              {"status_text", inst.status_text},
+              {"last_cpu_ticks", inst.last_cpu_ticks},
+              {"last_cpu_mono", inst.last_cpu_mono},
+              {"cpu_percent", inst.cpu_percent},
+              {"memory_bytes", inst.memory_bytes}};
+    if (restart_in_ms) j["restart_in_ms"] = *restart_in_ms;
+    return j;
+}
+
+Result<Instance> instance_from_handover(const json& j) {
+    try {
+        Instance inst;
+        inst.id = j.at("id").get<int>();
+        inst.app = j.at("app").get<std::string>();
+        inst.index = j.at("index").get<int>();
+        inst.pid = j.at("pid").get<pid_t>();
+        inst.pgid = j.at("pgid").get<pid_t>();
+        auto status = status_from_string(j.at("status").get<std::string>());
+        if (!status) return make_error("bad_handover", "unknown status " + j.at("status").dump());
+        inst.status = *status;
+        inst.restarts = j.at("restarts").get<int>();
+        inst.history.unstable_restarts = j.at("unstable_restarts").get<int>();
+        inst.history.backoff_ms = j.at("backoff_ms").get<std::int64_t>();
+        inst.created_at_wall = j.at("created_at_wall").get<std::int64_t>();
+        inst.started_mono = j.at("started_mono").get<std::int64_t>();
+        inst.started_wall = j.at("started_wall").get<std::int64_t>();
+        if (!j.at("exit_code").is_null()) inst.exit_code = j.at("exit_code").get<int>();
+        if (!j.at("signal").is_null()) inst.signal = j.at("signal").get<int>();
+        inst.status_text = j.at("status_text").get<std::string>();
+        inst.last_cpu_ticks = j.at("last_cpu_ticks").get<std::uint64_t>();
+        inst.last_cpu_mono = j.at("last_cpu_mono").get<std::int64_t>();
+        inst.cpu_percent = j.at("cpu_percent").get<double>();
+        inst.memory_bytes = j.at("memory_bytes").get<std::uint64_t>();
+        if (inst.id < 0 || inst.pid < 0 || inst.pgid < 0)
+            return make_error("bad_handover", "negative id or pid");
+        if (is_running(inst.status) && inst.pid == 0)
+            return make_error("bad_handover", "a running instance without a pid");
+        return inst;
+    } catch (const json::exception& e) {
+        return make_error("bad_handover", std::string("instance: ") + e.what());
+    }
+}
+
+Handover collect_handover(Context& ctx, const ControlServer& server, const DaemonFds& daemon,
+                          const Responder& requester) {
+    Handover h;
+    auto keep = [&h](int fd) {
+        if (fd >= 0) h.fds.push_back(fd);
+        return fd;
+    };
+    json& s = h.state;
+    s["format"] = k_handover_format;
+    s["version"] = REIN_VERSION;
+    s["started_wall"] = ctx.started_wall;
+    s["updated_wall"] = ctx.updated_wall;
+    s["next_id"] = ctx.registry.next_id();
+    s["fds"] = {{"lock", keep(daemon.lock)},
+                {"control", keep(daemon.control)},
+                {"notify", keep(daemon.notify)},
+                {"fallback_exe", keep(daemon.fallback_exe)}};
+    s["requester"] = {{"fd", requester.fd()}, {"id", requester.id()}};
+    s["connections"] = json::array();
+    for (const auto& c : server.carried())
+        s["connections"].push_back({{"fd", keep(c.fd)},
+                                    {"unread", to_hex(c.unread)},
+                                    {"unsent", to_hex(c.unsent)},
+                                    {"read_closed", c.read_closed},
+                                    {"streaming", c.streaming},
+                                    {"pending", c.pending}});
+    s["followers"] = json::array();
+    for (const auto& f : ctx.log_hub.subscribers())
+        if (f.responder.connected())
+            s["followers"].push_back({{"fd", f.responder.fd()},
+                                      {"id", f.responder.id()},
+                                      {"all", f.filter.all},
+                                      {"ids", f.filter.ids},
+                                      {"apps", f.filter.apps},
+                                      {"namespaces", f.filter.namespaces},
+                                      {"out", f.filter.out},
+                                      {"err", f.filter.err},
+                                      {"skipped", f.skipped}});
+    s["monitors"] = json::array();
+    for (const auto& m : ctx.monitors)
+        if (m.connected()) s["monitors"].push_back({{"fd", m.fd()}, {"id", m.id()}});
+    s["apps"] = json::array();
+    for (const auto& [name, app] : ctx.registry.apps()) {
+        json fds = json::array();
+        if (app.sockets)
+            for (const auto& fd : app.sockets->fds) fds.push_back(keep(fd.get()));
+        s["apps"].push_back(
+            {{"spec", app.spec}, {"instance_ids", app.instance_ids}, {"listen_fds", fds}});
+    }
+    s["instances"] = json::array();
+    for (const auto& [id, inst] : ctx.registry.instances())
+        s["instances"].push_back(instance_to_handover(inst, ctx.supervisor.restart_in_ms(inst.id)));
+    s["pipes"] = json::array();
+    for (const auto& p : ctx.supervisor.carried_pipes())
+        s["pipes"].push_back({{"instance", p.instance_id},
+                              {"stream", p.stream == Stream::out ? "out" : "err"},
+                              {"fd", keep(p.fd)},
+                              {"partial", to_hex(p.partial)}});
+    s["channels"] = json::array();
+    for (const auto& c : ctx.supervisor.carried_channels())
+        s["channels"].push_back({{"instance", c.instance_id}, {"fd", keep(c.fd)}});
+    s["kept_fds"] = h.fds;
+    return h;
+}
+
+rein::Status validate_handover(const json& s) {
+    try {
+        if (!s.is_object()) return fail("not a JSON object");
+        if (s.at("format") != k_handover_format)
+            return fail("state format " + s.at("format").dump() + ", this reind reads " +
+                        std::to_string(k_handover_format));
+        s.at("started_wall").get<std::int64_t>();
+        s.at("updated_wall").get<std::int64_t>();
+        s.at("next_id").get<int>();
+        s.at("kept_fds").get<std::vector<int>>();
+        for (const char* name : {"lock", "control", "notify"})
+            if (!is_open_fd(s.at("fds").at(name)))
+                return fail(std::string("the ") + name + " descriptor is not open");
+        std::set<int> conns;
+        for (const auto& c : s.at("connections")) {
+            if (!is_open_fd(c.at("fd")) || !from_hex(c.at("unread").get<std::string>()) ||
+                !from_hex(c.at("unsent").get<std::string>()))
+                return fail("a bad connection entry");
+            c.at("read_closed").get<bool>();
+            c.at("streaming").get<bool>();
+            c.at("pending").get<int>();
+            conns.insert(c.at("fd").get<int>());
+        }
+        auto known_conn = [&conns](const json& j) {
+            return j.at("fd") == -1 || conns.count(j.at("fd").get<int>()) > 0;
+        };
+        if (!known_conn(s.at("requester"))) return fail("the requester's connection is missing");
+        for (const auto& f : s.at("followers")) {
+            if (!known_conn(f)) return fail("a follower's connection is missing");
+            f.at("all").get<bool>();
+            f.at("ids").get<std::set<int>>();
+            f.at("apps").get<std::set<std::string>>();
+            f.at("namespaces").get<std::set<std::string>>();
+            f.at("out").get<bool>();
+            f.at("err").get<bool>();
+            f.at("skipped").get<std::uint64_t>();
+        }
+        for (const auto& m : s.at("monitors"))
+            if (!known_conn(m)) return fail("a monitor's connection is missing");
+        std::map<int, std::string> owner; // instance id -> app
+        for (const auto& j : s.at("instances")) {
+            auto inst = instance_from_handover(j);
+            if (!inst) return inst.error();
+            if (!owner.emplace(inst->id, inst->app).second)
+                return fail("instance " + std::to_string(inst->id) + " twice");
+        }
+        std::set<std::string> names;
+        for (const auto& a : s.at("apps")) {
+            AppSpec spec = a.at("spec").get<AppSpec>();
+            if (!names.insert(spec.name).second) return fail("app " + spec.name + " twice");
+            for (const auto& id : a.at("instance_ids")) {
+                auto it = owner.find(id.get<int>());
+                if (it == owner.end() || it->second != spec.name)
+                    return fail("app " + spec.name + " lists an unknown instance");
+            }
+            const json& fds = a.at("listen_fds");
+            if (!fds.empty() && fds.size() != spec.listen.size())
+                return fail("app " + spec.name + ": sockets do not match its listen addresses");
+            for (const auto& fd : fds)
+                if (!is_open_fd(fd)) return fail("app " + spec.name + ": a socket is not open");
+        }
+        for (const auto& [id, app] : owner)
+            if (!names.count(app)) return fail("instance of an unknown app " + app);
+        for (const auto& p : s.at("pipes")) {
+            if (!owner.count(p.at("instance").get<int>()) || !is_open_fd(p.at("fd")) ||
+                (p.at("stream") != "out" && p.at("stream") != "err") ||
+                !from_hex(p.at("partial").get<std::string>()))
+                return fail("a bad output pipe entry");
+        }
+        for (const auto& c : s.at("channels"))
+            if (!owner.count(c.at("instance").get<int>()) || !is_open_fd(c.at("fd")))
+                return fail("a bad channel entry");
+    } catch (const json::exception& e) {
+        return fail(e.what());
+    }
+    return Ok{};
+}
+
+DaemonFds handover_daemon_fds(const json& s) {
+    const json& f = s.at("fds");
+    return {f.at("lock").get<int>(), f.at("control").get<int>(), f.at("notify").get<int>(),
+            f.at("fallback_exe").get<int>()};
+}
+
+Responder restore_handover(Context& ctx, ControlServer& server, const json& s) {
+    ctx.started_wall = s.at("started_wall").get<std::int64_t>();
+    ctx.updated_wall = s.at("updated_wall").get<std::int64_t>();
+    for (const auto& a : s.at("apps")) {
+        AppSpec spec = a.at("spec").get<AppSpec>();
+        auto logs = std::make_shared<AppLogs>(spec, ctx.paths.logs_dir(), &ctx.log_hub);
+        // The files were open a moment ago; if one cannot be now, its lines are lost but the
+        // app is not: it keeps running and the error says which file.
+        if (auto err = logs->open(); !err.empty()) spdlog::error("{}: {}", spec.name, err);
+        App& app = ctx.registry.add_app(std::move(spec), std::move(logs));
+        app.instance_ids = a.at("instance_ids").get<std::vector<int>>();
+        std::vector<UniqueFd> fds;
+        for (const auto& fd : a.at("listen_fds")) fds.emplace_back(fd.get<int>());
+        if (!fds.empty()) app.sockets = adopt_listen_sockets(app.spec.listen, std::move(fds));
+        if (!app.spec.watch.empty()) {
+            if (auto watch = ctx.supervisor.make_watch(app.spec))
+                app.watch = std::move(*watch);
+            else
+                spdlog::error("{}: watch: {}", app.spec.name, watch.error().message);
+        }
+        ctx.supervisor.schedule_cron(app.spec.name);
+    }
+    for (const auto& j : s.at("instances")) {
+        Instance& inst = ctx.registry.adopt(*instance_from_handover(j));
+        if (inst.status == Status::waiting_restart)
+            ctx.supervisor.resume_restart(inst.id, j.value("restart_in_ms", std::int64_t(0)));
+    }
+    ctx.registry.set_next_id(s.at("next_id").get<int>());
+    for (const auto& p : s.at("pipes"))
+        ctx.supervisor.adopt_pipe(
+            {p.at("instance").get<int>(), p.at("stream") == "out" ? Stream::out : Stream::err,
+             p.at("fd").get<int>(), *from_hex(p.at("partial").get<std::string>())});
+    for (const auto& c : s.at("channels"))
+        ctx.supervisor.adopt_channel({c.at("instance").get<int>(), c.at("fd").get<int>()});
+    for (const auto& c : s.at("connections"))
+        server.adopt({c.at("fd").get<int>(), *from_hex(c.at("unread").get<std::string>()),
+                      *from_hex(c.at("unsent").get<std::string>()), c.at("read_closed").get<bool>(),
+                      c.at("streaming").get<bool>(), c.at("pending").get<int>()});
+    for (const auto& f : s.at("followers")) {
+        LogFilter filter;
+        filter.all = f.at("all").get<bool>();
+        filter.ids = f.at("ids").get<std::set<int>>();
+        filter.apps = f.at("apps").get<std::set<std::string>>();
+        filter.namespaces = f.at("namespaces").get<std::set<std::string>>();
+        filter.out = f.at("out").get<bool>();
+        filter.err = f.at("err").get<bool>();
+        ctx.log_hub.adopt({std::move(filter), server.responder(f.at("fd").get<int>(), f.at("id")),
+                           f.at("skipped").get<std::uint64_t>()});
+    }
+    for (const auto& m : s.at("monitors"))
+        ctx.monitors.push_back(server.responder(m.at("fd").get<int>(), m.at("id")));
+    const json& req = s.at("requester");
+    return server.responder(req.at("fd").get<int>(), req.at("id"));
+}
+
+Result<UniqueFd> write_state_file(json& state) {
+    // No MFD_CLOEXEC: the file is meant to outlive the exec.
+    UniqueFd fd(memfd_create("reind-handover", 0));
+    if (!fd) return make_error("failed", std::string("memfd_create: ") + std::strerror(errno));
+    state["state_fd"] = fd.get();
+    // Strings from apps (an sd_notify STATUS=) may not be UTF-8: replaced rather than refused.
+    std::string text = state.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = write(fd.get(), text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return make_error("failed", std::string("write: ") + std::strerror(errno));
+        done += std::size_t(n);
+    }
+    return fd;
+}
+
+Result<std::string> read_state_file(int fd) {
+    std::string text;
+    char buf[64 * 1024];
+    for (off_t at = 0;;) {
+        ssize_t n = pread(fd, buf, sizeof buf, at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return make_error("failed", std::string("read: ") + std::strerror(errno));
+        if (n == 0) return text;
+        text.append(buf, std::size_t(n));
+        at += n;
+    }
+}
+
+void set_cloexec(const std::vector<int>& fds, bool on) {
+    for (int fd : fds) {
+        int flags = fcntl(fd, F_GETFD);
+        if (flags >= 0) fcntl(fd, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC);
+    }
+}
+
+} // namespace rein::daemon
