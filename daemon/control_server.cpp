@@ -176,7 +176,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
 Responder::Responder(std::weak_ptr<Connection> conn, nlohmann::json id)
     : m_conn(std::move(conn)), m_id(std::move(id)) {}
 
+Responder Responder::to_function(std::function<void(const nlohmann::json&)> sink) {
+    Responder r({}, nullptr);
+    r.m_sink = std::make_shared<const std::function<void(const nlohmann::json&)>>(std::move(sink));
+    return r;
+}
+
 void Responder::finish(const nlohmann::json& reply) const {
+    if (m_sink) return (*m_sink)(reply);
     if (auto c = m_conn.lock()) {
         c->send(protocol::to_line(reply));
         if (c->open()) c->reply_done();

@@ -23,6 +23,9 @@ class Connection;
 class Responder {
   public:
     Responder(std::weak_ptr<Connection> conn, nlohmann::json id);
+    /// A responder whose reply goes to `sink` rather than to a client (requests the daemon
+    /// makes of itself, such as resurrect at start).
+    static Responder to_function(std::function<void(const nlohmann::json& reply)> sink);
     void ok(nlohmann::json result) const;
     void fail(std::string_view code, std::string_view message) const;
     /// Sends a streaming event line (`{"id":..,"event":..}` plus fields).
@@ -43,6 +46,7 @@ class Responder {
     void finish(const nlohmann::json& reply) const;
     std::weak_ptr<Connection> m_conn;
     nlohmann::json m_id;
+    std::shared_ptr<const std::function<void(const nlohmann::json&)>> m_sink;
 };
 
 /// A client connection as a new daemon image takes it over (rein update).

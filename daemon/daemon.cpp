@@ -27,6 +27,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -98,6 +100,44 @@ void close_except(std::vector<int> keep) {
     }
     for (int fd : open_fds)
         if (fd > 2 && !std::binary_search(keep.begin(), keep.end(), fd)) close(fd);
+}
+
+// --resurrect (the boot unit of rein startup): the apps of dump.json, as `rein resurrect`.
+void resurrect_at_start(Context& ctx) {
+    dispatch(ctx, {{"id", 0}, {"cmd", "resurrect"}},
+             Responder::to_function([](const nlohmann::json& reply) {
+                 if (reply.value("ok", false)) {
+                     spdlog::info("resurrect: {} apps from dump.json",
+                                  reply["result"]["apps"].size());
+                 } else {
+                     auto err = reply.value("error", nlohmann::json::object());
+                     if (err.value("code", "") == protocol::code::not_found)
+                         spdlog::info("resurrect: {}", err.value("message", ""));
+                     else
+                         spdlog::error("resurrect: {}", err.value("message", ""));
+                 }
+             }));
+}
+
+// Under systemd (Type=notify): READY=1 once the socket answers. The variable is dropped so that
+// an image exec'd by rein update does not say it again.
+void notify_systemd_ready() {
+    const char* path = std::getenv("NOTIFY_SOCKET");
+    if (!path || !*path) return;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::size_t len = std::strlen(path);
+    if (len < sizeof addr.sun_path) {
+        std::memcpy(addr.sun_path, path, len);
+        if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0'; // an abstract socket
+        UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        std::string msg = "READY=1\nMAINPID=" + std::to_string(getpid()) + "\n";
+        if (fd)
+            (void)!sendto(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL,
+                          reinterpret_cast<sockaddr*>(&addr),
+                          socklen_t(offsetof(sockaddr_un, sun_path) + len));
+    }
+    unsetenv("NOTIFY_SOCKET");
 }
 
 std::string self_exe() {
@@ -312,6 +352,8 @@ int run_daemon(const DaemonOptions& opts) {
         supervisor.reap(); // children that ended during the handover
     }
     spdlog::info("reind {} serving {} (pid {})", REIN_VERSION, paths->socket(), getpid());
+    if (opts.resurrect) resurrect_at_start(ctx);
+    notify_systemd_ready();
     if (ready_fd >= 0) {
         (void)!write(ready_fd, "ready\n", 6);
         close(ready_fd);

@@ -17,6 +17,8 @@ struct DaemonOptions {
     int resume_fd = -1;
     /// Set when a newer image could not take over and handed back: why (told to the client).
     std::string resume_failed;
+    /// Bring back the apps of dump.json once serving (the boot unit of `rein startup`).
+    bool resurrect = false;
 };
 
 /// Runs reind until `kill` or SIGTERM/SIGINT; returns the process exit status. Without

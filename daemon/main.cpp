@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--foreground") || !std::strcmp(argv[i], "-f")) {
             opts.foreground = true;
+        } else if (!std::strcmp(argv[i], "--resurrect")) {
+            opts.resurrect = true;
         } else if (!std::strcmp(argv[i], "--resume") && i + 1 < argc) {
             opts.resume_fd = std::atoi(argv[++i]);
         } else if (!std::strcmp(argv[i], "--resume-failed") && i + 1 < argc) {
@@ -23,9 +25,11 @@ int main(int argc, char** argv) {
             std::printf("reind %s\n", REIN_VERSION);
             return 0;
         } else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
-            std::fputs("usage: reind [--foreground]\n"
+            std::fputs("usage: reind [--foreground] [--resurrect]\n"
                        "  The rein daemon. `rein` starts it on demand; --foreground keeps it\n"
                        "  attached (systemd, containers). State lives in $REIN_HOME (~/.rein).\n"
+                       "  --resurrect brings back the apps of dump.json once serving; under\n"
+                       "  systemd (NOTIFY_SOCKET) it says READY=1 after that.\n"
                        "  --handover-format and --resume FD are for `rein update` only.\n",
                        stdout);
             return 0;

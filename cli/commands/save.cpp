@@ -1,5 +1,4 @@
-// Saving the app set and bringing it back: save, resurrect; and the contract's commands that
-// this version does not have yet.
+// Saving the app set and bringing it back: save, resurrect.
 #include "cli/command.hpp"
 
 #include <iostream>
@@ -33,18 +32,6 @@ Runner setup_resurrect(CLI::App&) {
                 std::cerr << "rein: " << a.value("name", "")
                           << " is already present, left as it is\n";
         return show_table(ctx, *client);
-    };
-}
-
-// startup, unstartup, update: in the contract, not built yet. They are listed in the help
-// and refused with one clear sentence rather than half done.
-Runner setup_not_supported(CLI::App& sub) {
-    // Whatever follows is taken (and ignored) so that the answer is this sentence.
-    sub.fallthrough(false);
-    sub.allow_extras();
-    std::string name = sub.get_name();
-    return [name](Context&) {
-        return report("'" + name + "' is not supported yet by this version of rein");
     };
 }
 

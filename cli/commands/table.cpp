@@ -19,7 +19,8 @@ Runner setup_flush(CLI::App& sub);
 Runner setup_reload_logs(CLI::App& sub);
 Runner setup_save(CLI::App& sub);
 Runner setup_resurrect(CLI::App& sub);
-Runner setup_not_supported(CLI::App& sub);
+Runner setup_startup(CLI::App& sub);
+Runner setup_unstartup(CLI::App& sub);
 Runner setup_run(CLI::App& sub);
 Runner setup_update(CLI::App& sub);
 
@@ -44,8 +45,8 @@ const std::vector<CommandDef>& command_table() {
         {"resurrect", "bring back the apps of dump.json", {}, setup_resurrect},
         {"ping", "start the daemon if needed and print its version", {}, setup_ping},
         {"kill", "stop every app and end the daemon", {}, setup_kill},
-        {"startup", "(not supported yet) start reind at boot", {}, setup_not_supported},
-        {"unstartup", "(not supported yet) undo startup", {}, setup_not_supported},
+        {"startup", "start reind at boot (systemd) with the apps of rein save", {}, setup_startup},
+        {"unstartup", "remove what startup installed", {}, setup_unstartup},
         {"run",
          "run an ecosystem file in the foreground (a container's entrypoint)",
          {},

@@ -1,4 +1,4 @@
-// save and resurrect: the app set survives the daemon; the contract's commands not built yet.
+// save and resurrect: the app set survives the daemon; an unknown command.
 #include "harness.hpp"
 
 #include <doctest/doctest.h>
@@ -68,14 +68,9 @@ TEST_CASE("resurrect leaves an app that is already there as it is") {
     CHECK(rows[0]["pid"] == pid);
 }
 
-TEST_CASE("an unknown command is a usage error; a contract command not built yet says so") {
+TEST_CASE("an unknown command is a usage error") {
     Home h;
     Run unknown = h.rein({"frobnicate"});
     CHECK(unknown.code == 2);
     CHECK(has(unknown.err, "unknown command 'frobnicate'"));
-    for (std::string cmd : {"startup", "unstartup"}) {
-        Run r = h.rein({cmd, "x"});
-        CHECK(r.code == 1);
-        CHECK(has(r.err, "'" + cmd + "' is not supported yet"));
-    }
 }

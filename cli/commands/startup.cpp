@@ -1,0 +1,160 @@
+// Starting reind at boot: startup installs and enables a systemd unit, unstartup removes it.
+#include "cli/command.hpp"
+#include "cli/render/systemd_unit.hpp"
+#include "common/files.hpp"
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <iostream>
+#include <pwd.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace rein::cli {
+
+namespace {
+
+constexpr const char* k_unit_dir = "/etc/systemd/system";
+
+struct StartupOpts {
+    std::string system = "systemd";
+    bool print = false;
+    std::string user;
+};
+
+// Runs a program (found on PATH) and waits for it; returns a sentence when it failed.
+std::string run_program(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    if (int e = posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ); e != 0)
+        return "cannot run " + argv[0] + ": " + std::strerror(e);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    std::string cmd;
+    for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+    return "'" + cmd + "' failed (status " +
+           std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")";
+}
+
+// Installing needs a machine that systemd runs (what sd_booted() checks) and root.
+std::string cannot_install(const std::string& verb) {
+    struct stat st {};
+    if (stat("/run/systemd/system", &st) != 0 || !S_ISDIR(st.st_mode))
+        return "`rein " + verb +
+               "` needs a system run by systemd, and this one is not (no /run/systemd/system); "
+               "`rein startup --print` shows the unit, to adapt for another init system";
+    if (geteuid() != 0)
+        return "`rein " + verb + "` writes to " + k_unit_dir +
+               ", which needs root: run it with sudo";
+    return {};
+}
+
+std::string self_path() {
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, std::size_t(n)) : std::string("rein");
+}
+
+// The user reind runs as, and the REIN_HOME it serves: --user's home when REIN_HOME is not set.
+Result<render::UnitParams> unit_params(const Context& ctx, const StartupOpts& o) {
+    render::UnitParams p;
+    p.home = ctx.paths.home;
+    if (o.user.empty()) {
+        passwd* pw = getpwuid(geteuid());
+        if (!pw)
+            return make_error("failed",
+                              "cannot find the name of user " + std::to_string(geteuid()));
+        p.user = pw->pw_name;
+    } else {
+        passwd* pw = getpwnam(o.user.c_str());
+        if (!pw) return make_error("failed", "no user named '" + o.user + "'");
+        p.user = o.user;
+        const char* env = std::getenv("REIN_HOME");
+        if (!env || !*env) p.home = std::string(pw->pw_dir) + "/.rein";
+    }
+    p.reind = find_reind();
+    if (p.reind.empty())
+        return make_error("failed", "cannot find reind (next to rein, on PATH, or in $REIND)");
+    if (p.reind.front() != '/') {
+        char cwd[PATH_MAX];
+        if (getcwd(cwd, sizeof cwd)) p.reind = std::string(cwd) + "/" + p.reind;
+    }
+    p.rein = self_path();
+    return p;
+}
+
+} // namespace
+
+// rein startup [systemd] [--print] [--user NAME]: writes /etc/systemd/system/rein-USER.service
+// and enables it, so that at boot reind starts and brings back the apps of `rein save`.
+Runner setup_startup(CLI::App& sub) {
+    auto o = std::make_shared<StartupOpts>();
+    sub.add_option("system", o->system, "the init system (systemd, the only one known)");
+    sub.add_flag("--print", o->print, "only print the unit");
+    sub.add_option("--user", o->user, "run reind as this user (default: you)");
+    return [o](Context& ctx) {
+        if (o->system != "systemd")
+            return report("'" + o->system + "' is not supported: rein knows systemd only");
+        auto params = unit_params(ctx, *o);
+        if (!params) return report(params.error());
+        std::string unit = render::systemd_unit(*params);
+        if (o->print) {
+            std::cout << unit;
+            return k_exit_ok;
+        }
+        if (auto why = cannot_install("startup"); !why.empty()) return report(why);
+        std::string name = render::unit_name(params->user);
+        std::string path = std::string(k_unit_dir) + "/" + name;
+        if (auto s = write_file_atomically(path, unit, 0644); !s) return report(s.error());
+        std::string failed = run_program({"systemctl", "daemon-reload"});
+        if (failed.empty()) failed = run_program({"systemctl", "enable", name});
+        if (!failed.empty()) {
+            unlink(path.c_str()); // nothing half-installed
+            run_program({"systemctl", "daemon-reload"});
+            return report(failed + "; " + path + " was removed again");
+        }
+        std::cout << "installed and enabled " << path << ": at boot reind starts for "
+                  << params->user << " and brings back the apps of `rein save` (" << params->home
+                  << "/dump.json)\n"
+                  << "run `rein save` now to keep the apps that are running\n";
+        return k_exit_ok;
+    };
+}
+
+// rein unstartup [systemd] [--user NAME]: disables and removes the unit of `rein startup`.
+Runner setup_unstartup(CLI::App& sub) {
+    auto o = std::make_shared<StartupOpts>();
+    sub.add_option("system", o->system, "the init system (systemd, the only one known)");
+    sub.add_option("--user", o->user, "the user given to startup (default: you)");
+    return [o](Context& ctx) {
+        if (o->system != "systemd")
+            return report("'" + o->system + "' is not supported: rein knows systemd only");
+        auto params = unit_params(ctx, *o);
+        if (!params) return report(params.error());
+        if (auto why = cannot_install("unstartup"); !why.empty()) return report(why);
+        std::string name = render::unit_name(params->user);
+        std::string path = std::string(k_unit_dir) + "/" + name;
+        if (access(path.c_str(), F_OK) != 0) {
+            std::cerr << "rein: no " << path << " to remove\n";
+            return k_exit_ok;
+        }
+        if (auto failed = run_program({"systemctl", "disable", name}); !failed.empty())
+            return report(failed);
+        if (unlink(path.c_str()) != 0)
+            return report("cannot remove " + path + ": " + std::strerror(errno));
+        run_program({"systemctl", "daemon-reload"});
+        std::cout << "disabled and removed " << path
+                  << " (the daemon running now goes on until `rein kill`)\n";
+        return k_exit_ok;
+    };
+}
+
+} // namespace rein::cli

@@ -1,0 +1,56 @@
+#include "cli/render/systemd_unit.hpp"
+
+namespace rein::cli::render {
+
+std::string unit_name(const std::string& user) {
+    return "rein-" + user + ".service";
+}
+
+std::string unit_quote(const std::string& word) {
+    bool plain = !word.empty();
+    std::string body;
+    for (char c : word) {
+        bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '/' || c == '.' || c == '_' || c == '-' || c == '@' || c == ':' ||
+                    c == '+' || c == '=' || c == ',';
+        if (!safe) plain = false;
+        if (c == '%')
+            body += "%%";
+        else if (c == '$')
+            body += "$$";
+        else if (c == '"' || c == '\\')
+            body += std::string("\\") + c;
+        else
+            body += c;
+    }
+    return plain ? body : "\"" + body + "\"";
+}
+
+std::string systemd_unit(const UnitParams& p) {
+    std::string out;
+    out += "# Written by `rein startup`: at boot, reind starts for " + p.user +
+           " and brings back the apps\n"
+           "# of `rein save` (" +
+           p.home + "/dump.json). `rein unstartup` removes it.\n";
+    out += "[Unit]\n";
+    out += "Description=rein process manager for " + p.user + "\n";
+    out += "After=network-online.target\n";
+    out += "Wants=network-online.target\n\n";
+    out += "[Service]\n";
+    // reind says READY=1 once its socket answers and the saved apps are started.
+    out += "Type=notify\n";
+    out += "NotifyAccess=main\n";
+    out += "User=" + p.user + "\n";
+    out += "Environment=" + unit_quote("REIN_HOME=" + p.home) + "\n";
+    out += "ExecStart=" + unit_quote(p.reind) + " --foreground --resurrect\n";
+    out += "ExecReload=" + unit_quote(p.rein) + " reload all\n";
+    // systemd's SIGTERM goes to reind alone, which stops every app with its own kill_signal and
+    // kill_timeout; only what is left after reind exits gets SIGKILL.
+    out += "KillMode=mixed\n";
+    out += "Restart=on-failure\n\n";
+    out += "[Install]\n";
+    out += "WantedBy=multi-user.target\n";
+    return out;
+}
+
+} // namespace rein::cli::render

@@ -1,0 +1,34 @@
+// The unit of `rein startup`: what systemd is told, and words quoted the way systemd reads them.
+#include "cli/render/systemd_unit.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace rein::cli::render;
+
+namespace {
+bool has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+} // namespace
+
+TEST_CASE("the startup unit runs reind as a notify service that brings back dump.json") {
+    std::string unit = systemd_unit(
+        {"deploy", "/home/deploy/.rein", "/usr/local/bin/reind", "/usr/local/bin/rein"});
+    CHECK(unit_name("deploy") == "rein-deploy.service");
+    CHECK(has(unit, "\n[Service]\nType=notify\nNotifyAccess=main\n"));
+    CHECK(has(unit, "\nUser=deploy\n"));
+    CHECK(has(unit, "\nEnvironment=REIN_HOME=/home/deploy/.rein\n"));
+    CHECK(has(unit, "\nExecStart=/usr/local/bin/reind --foreground --resurrect\n"));
+    CHECK(has(unit, "\nExecReload=/usr/local/bin/rein reload all\n"));
+    CHECK(has(unit, "\nKillMode=mixed\n"));
+    CHECK(has(unit, "\n[Install]\nWantedBy=multi-user.target\n"));
+}
+
+TEST_CASE("unit words with spaces, quotes, % or $ are quoted and escaped for systemd") {
+    CHECK(unit_quote("/usr/bin/reind") == "/usr/bin/reind");
+    CHECK(unit_quote("/opt/my apps/reind") == "\"/opt/my apps/reind\"");
+    CHECK(unit_quote("REIN_HOME=/srv/100%") == "\"REIN_HOME=/srv/100%%\"");
+    CHECK(unit_quote("/a$b") == "\"/a$$b\"");
+    CHECK(unit_quote("say \"hi\"\\") == "\"say \\\"hi\\\"\\\\\"");
+    CHECK(unit_quote("") == "\"\"");
+}
