@@ -63,8 +63,17 @@ std::string self_path() {
     return n > 0 ? std::string(buf, std::size_t(n)) : std::string("rein");
 }
 
-// The user reind runs as, and the REIN_HOME it serves: --user's home when REIN_HOME is not set.
-Result<render::UnitParams> unit_params(const Context& ctx, const StartupOpts& o) {
+// What startup and unstartup act on: the unit for the user reind runs as, and the REIN_HOME it
+// serves (--user's home when REIN_HOME is not set).
+struct Target {
+    render::UnitParams params;
+    std::string name; ///< rein-USER.service
+    std::string path; ///< in k_unit_dir
+};
+
+Result<Target> target(const Context& ctx, const StartupOpts& o) {
+    if (o.system != "systemd")
+        return make_error("failed", "'" + o.system + "' is not supported: rein knows systemd only");
     render::UnitParams p;
     p.home = ctx.paths.home;
     if (o.user.empty()) {
@@ -88,7 +97,13 @@ Result<render::UnitParams> unit_params(const Context& ctx, const StartupOpts& o)
         if (getcwd(cwd, sizeof cwd)) p.reind = std::string(cwd) + "/" + p.reind;
     }
     p.rein = self_path();
-    return p;
+    std::string name = render::unit_name(p.user);
+    return Target{p, name, std::string(k_unit_dir) + "/" + name};
+}
+
+void add_target_options(CLI::App& sub, StartupOpts& o) {
+    sub.add_option("system", o.system, "the init system (systemd, the only one known)");
+    sub.add_option("--user", o.user, "the user reind runs as (default: you)");
 }
 
 } // namespace
@@ -97,22 +112,18 @@ Result<render::UnitParams> unit_params(const Context& ctx, const StartupOpts& o)
 // and enables it, so that at boot reind starts and brings back the apps of `rein save`.
 Runner setup_startup(CLI::App& sub) {
     auto o = std::make_shared<StartupOpts>();
-    sub.add_option("system", o->system, "the init system (systemd, the only one known)");
+    add_target_options(sub, *o);
     sub.add_flag("--print", o->print, "only print the unit");
-    sub.add_option("--user", o->user, "run reind as this user (default: you)");
     return [o](Context& ctx) {
-        if (o->system != "systemd")
-            return report("'" + o->system + "' is not supported: rein knows systemd only");
-        auto params = unit_params(ctx, *o);
-        if (!params) return report(params.error());
-        std::string unit = render::systemd_unit(*params);
+        auto t = target(ctx, *o);
+        if (!t) return report(t.error());
+        std::string unit = render::systemd_unit(t->params);
         if (o->print) {
             std::cout << unit;
             return k_exit_ok;
         }
         if (auto why = cannot_install("startup"); !why.empty()) return report(why);
-        std::string name = render::unit_name(params->user);
-        std::string path = std::string(k_unit_dir) + "/" + name;
+        const std::string &name = t->name, &path = t->path;
         if (auto s = write_file_atomically(path, unit, 0644); !s) return report(s.error());
         std::string failed = run_program({"systemctl", "daemon-reload"});
         if (failed.empty()) failed = run_program({"systemctl", "enable", name});
@@ -122,8 +133,8 @@ Runner setup_startup(CLI::App& sub) {
             return report(failed + "; " + path + " was removed again");
         }
         std::cout << "installed and enabled " << path << ": at boot reind starts for "
-                  << params->user << " and brings back the apps of `rein save` (" << params->home
-                  << "/dump.json)\n"
+                  << t->params.user << " and brings back the apps of `rein save` ("
+                  << t->params.home << "/dump.json)\n"
                   << "run `rein save` now to keep the apps that are running\n";
         return k_exit_ok;
     };
@@ -132,16 +143,12 @@ Runner setup_startup(CLI::App& sub) {
 // rein unstartup [systemd] [--user NAME]: disables and removes the unit of `rein startup`.
 Runner setup_unstartup(CLI::App& sub) {
     auto o = std::make_shared<StartupOpts>();
-    sub.add_option("system", o->system, "the init system (systemd, the only one known)");
-    sub.add_option("--user", o->user, "the user given to startup (default: you)");
+    add_target_options(sub, *o);
     return [o](Context& ctx) {
-        if (o->system != "systemd")
-            return report("'" + o->system + "' is not supported: rein knows systemd only");
-        auto params = unit_params(ctx, *o);
-        if (!params) return report(params.error());
+        auto t = target(ctx, *o);
+        if (!t) return report(t.error());
         if (auto why = cannot_install("unstartup"); !why.empty()) return report(why);
-        std::string name = render::unit_name(params->user);
-        std::string path = std::string(k_unit_dir) + "/" + name;
+        const std::string &name = t->name, &path = t->path;
         if (access(path.c_str(), F_OK) != 0) {
             std::cerr << "rein: no " << path << " to remove\n";
             return k_exit_ok;

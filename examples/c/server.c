@@ -30,7 +30,10 @@ struct conn {
 };
 
 static volatile sig_atomic_t draining;
-static void on_stop(int sig) { (void)sig; draining = 1; }
+static void on_stop(int sig) {
+    (void)sig;
+    draining = 1;
+}
 
 static long now_ms(void) {
     struct timespec ts;
