@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rein and PM2 side by side: `make bench` (or bench/run.sh [core|logs|cluster|resources]...).
+# rein and PM2 side by side: `make bench` (or bench/run.sh [core|logs|cluster|resources]...|update).
 # Installs PM2 from the npm registry into bench/.cache and wrk from Debian when missing; writes
 # the tables to bench/results/latest.md. RUNS=N changes the repetitions (default 5).
 set -euo pipefail
@@ -13,4 +13,5 @@ if ! command -v wrk >/dev/null; then
   $sudo apt-get install -y -qq wrk >/dev/null
 fi
 [ -x build/rein ] || make build
+[ "${1:-}" = update ] && exec python3 bench/update.py
 exec python3 bench/bench.py "$@"
