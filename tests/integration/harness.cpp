@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -101,10 +102,17 @@ Home::~Home() {
     if (pid_t d = daemon_pid(); alive(d)) kill(d, SIGKILL);
     for (pid_t p : m_seen)
         if (alive(p)) kill(-p, SIGKILL), kill(p, SIGKILL);
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(m_dir, ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.rfind("sanitizer.", 0) != 0) continue;
+        std::string report = "sanitizer report " + name + ":\n" + slurp(entry.path().string());
+        FAIL_CHECK(report);
+        g_failed = true;
+    }
     if (g_failed) {
         MESSAGE("kept REIN_HOME for the post-mortem: " << m_dir);
     } else {
-        std::error_code ec;
         std::filesystem::remove_all(m_dir, ec);
     }
 }
@@ -122,6 +130,13 @@ pid_t Home::spawn_rein(const std::vector<std::string>& args,
     };
     for (char** e = environ; *e; ++e) put(*e);
     put("REIN_HOME=" + m_dir);
+    // In the sanitizer build, reports of rein, the detached reind and the fixture apps (whose
+    // stderr is not the test's) go to files in the home, which ~Home turns into failures.
+    for (const char* var : {"ASAN_OPTIONS", "UBSAN_OPTIONS"}) {
+        const char* old = std::getenv(var);
+        put(std::string(var) + "=" + (old && *old ? std::string(old) + ":" : "") +
+            "log_path=" + sanitizer_log_prefix() + ":print_stacktrace=1");
+    }
     for (const auto& kv : extra_env) put(kv);
     std::vector<std::string> argv = {REIN_BIN};
     argv.insert(argv.end(), args.begin(), args.end());

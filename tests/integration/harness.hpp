@@ -74,6 +74,8 @@ class Home {
 
     /// The daemon's pid from reind.pid (0 when none).
     pid_t daemon_pid() const;
+    /// Where sanitizer reports of the processes it starts go (sanitizer.<pid> files).
+    std::string sanitizer_log_prefix() const { return m_dir + "/sanitizer"; }
 
   private:
     std::string m_dir;
