@@ -157,3 +157,18 @@ TEST_CASE("update with no daemon running says so and starts none") {
     CHECK(has(r.err, "no daemon is running"));
     CHECK(h.daemon_pid() == 0);
 }
+
+TEST_CASE("update waits until an app that is starting is up, then carries it over") {
+    Home h;
+    // Never says READY=1: launching until listen_timeout puts it online.
+    REQUIRE(h.rein({"start", h.ecosystem({fixture_app(
+                                 "slow", {}, {"wait_ready: true", "listen_timeout: 1500"})})})
+                .code == 0);
+    REQUIRE(h.rows("slow")[0]["status"] == "launching");
+    Run up = h.rein({"update"});
+    CHECK(up.code == 0);
+    auto row = h.rows("slow")[0];
+    CHECK(row["status"] == "online");
+    CHECK(row["restarts"] == 0);
+    CHECK(has(slurp(h.path("reind.log")), "not ready after listen_timeout; online anyway"));
+}
