@@ -47,8 +47,8 @@ class Client {
     long long m_next_id = 1;
 };
 
-/// The reind to run: next to this rein, else on PATH, else $REIND; empty when none.
-std::string find_reind();
+/// The reind to run, as an absolute path: next to this rein, else on PATH, else $REIND.
+Result<std::string> find_reind();
 
 /// Connects to the daemon of `paths`, starting `reind` first when none answers.
 Result<Client> connect_or_start(const Paths& paths);

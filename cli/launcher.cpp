@@ -1,11 +1,12 @@
 // Starts reind on demand: find the binary, serialise concurrent launches, wait until it serves.
 #include "cli/client.hpp"
+#include "common/files.hpp"
 
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <string>
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -19,15 +20,10 @@ bool executable(const std::string& p) {
     return !p.empty() && access(p.c_str(), X_OK) == 0;
 }
 
-} // namespace
-
 // reind next to this rein, else on PATH, else $REIND (the contract's order).
-std::string find_reind() {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        std::string dir(self, std::size_t(n));
-        dir.erase(dir.rfind('/'));
+std::string search_reind() {
+    if (std::string self = executable_path(); !self.empty()) {
+        std::string dir = self.substr(0, self.rfind('/'));
         if (executable(dir + "/reind")) return dir + "/reind";
     }
     if (const char* path = std::getenv("PATH")) {
@@ -43,6 +39,16 @@ std::string find_reind() {
     }
     if (const char* env = std::getenv("REIND"); env && executable(env)) return env;
     return {};
+}
+
+} // namespace
+
+Result<std::string> find_reind() {
+    std::string reind = search_reind();
+    if (reind.empty())
+        return make_error("failed", "cannot find reind (next to rein, on PATH, or in $REIND)");
+    // Absolute: it is also what a unit file or an updating daemon will run, from elsewhere.
+    return std::filesystem::absolute(reind).string();
 }
 
 namespace {
@@ -74,10 +80,9 @@ Result<Client> connect_or_start(const Paths& paths) {
     client = Client::connect(paths);
     if (client || client.error().code != "no_daemon") return client;
 
-    std::string reind = find_reind();
-    if (reind.empty())
-        return make_error("failed", "cannot find reind (next to rein, on PATH, or in $REIND)");
-    auto started = run_reind(reind);
+    auto reind = find_reind();
+    if (!reind) return reind.error();
+    auto started = run_reind(*reind);
     client = Client::connect(paths);
     if (!client && !started) return started.error();
     return client;

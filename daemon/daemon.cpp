@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include "common/files.hpp"
 #include "common/paths.hpp"
 #include "daemon/child.hpp"
 #include "daemon/clock.hpp"
@@ -13,7 +14,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -140,12 +140,6 @@ void notify_systemd_ready() {
     unsetenv("NOTIFY_SOCKET");
 }
 
-std::string self_exe() {
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, std::size_t(n)) : std::string();
-}
-
 // rein update, old image: checks that `binary` reads our state's format, writes the state and
 // execs it in this process. Returns only when that failed, with the reason; then every
 // descriptor is as it was.
@@ -267,8 +261,9 @@ int run_daemon(const DaemonOptions& opts) {
     Supervisor supervisor(reactor, registry, *paths);
     LogHub log_hub;
     bool shutting_down = false;
-    Context ctx{registry,   supervisor, log_hub, {}, *paths, wall_ms(), [&] { reactor.stop(); },
-                self_exe(), 0,          false,   {}};
+    Context ctx{
+        registry,          supervisor, log_hub, {}, *paths, wall_ms(), [&] { reactor.stop(); },
+        executable_path(), 0,          false,   {}};
     ControlServer server(reactor,
                          [&ctx](const nlohmann::json& req, Responder r) { dispatch(ctx, req, r); });
     NotifySocket notify(reactor, [&](pid_t sender, std::string_view message) {

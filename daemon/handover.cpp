@@ -1,5 +1,7 @@
 #include "daemon/handover.hpp"
 
+#include "common/files.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -330,27 +332,15 @@ Result<UniqueFd> write_state_file(json& state) {
     state["state_fd"] = fd.get();
     // Strings from apps (an sd_notify STATUS=) may not be UTF-8: replaced rather than refused.
     std::string text = state.dump(-1, ' ', false, json::error_handler_t::replace);
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = write(fd.get(), text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return make_error("failed", std::string("write: ") + std::strerror(errno));
-        done += std::size_t(n);
-    }
+    if (auto s = write_all(fd.get(), text); !s)
+        return make_error("failed", "write: " + s.error().message);
     return fd;
 }
 
 Result<std::string> read_state_file(int fd) {
-    std::string text;
-    char buf[64 * 1024];
-    for (off_t at = 0;;) {
-        ssize_t n = pread(fd, buf, sizeof buf, at);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return make_error("failed", std::string("read: ") + std::strerror(errno));
-        if (n == 0) return text;
-        text.append(buf, std::size_t(n));
-        at += n;
-    }
+    // From the start: the old image's writes left the shared offset at the end.
+    if (lseek(fd, 0, SEEK_SET) != 0) return make_error("failed", std::strerror(errno));
+    return read_all(fd);
 }
 
 void set_cloexec(const std::vector<int>& fds, bool on) {

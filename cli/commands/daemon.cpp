@@ -1,7 +1,7 @@
 // Commands about the daemon itself: ping, kill and update.
 #include "cli/command.hpp"
 
-#include <climits>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <unistd.h>
@@ -67,12 +67,9 @@ Runner setup_update(CLI::App& sub) {
     sub.add_option("--reind", *binary,
                    "the reind to switch to (default: the one rein would start)");
     return [binary](Context& ctx) {
-        std::string reind = binary->empty() ? find_reind() : *binary;
-        if (reind.empty()) return report("cannot find reind (next to rein, on PATH, or in $REIND)");
-        if (reind.front() != '/') {
-            char cwd[PATH_MAX];
-            if (getcwd(cwd, sizeof cwd)) reind = std::string(cwd) + "/" + reind;
-        }
+        auto found = binary->empty() ? find_reind() : Result<std::string>(*binary);
+        if (!found) return report(found.error());
+        std::string reind = std::filesystem::absolute(*found).string();
         auto client = Client::connect(ctx.paths);
         if (!client) {
             if (client.error().code != "no_daemon") return report(client.error());

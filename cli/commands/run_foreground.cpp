@@ -93,8 +93,8 @@ int run_foreground(Context& ctx, const RunOpts& o) {
         return report("a daemon already serves " + ctx.paths.home +
                       ": rein run needs a home of its own (set REIN_HOME)");
     if (auto s = ensure_home(ctx.paths); !s) return report(s.error());
-    std::string reind = find_reind();
-    if (reind.empty()) return report("cannot find reind (next to rein, on PATH, or in $REIND)");
+    auto reind = find_reind();
+    if (!reind) return report(reind.error());
 
     // Before the daemon exists, so that a signal during start-up still stops everything.
     struct sigaction sa {};
@@ -103,7 +103,7 @@ int run_foreground(Context& ctx, const RunOpts& o) {
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
-    pid_t pid = spawn_daemon(reind);
+    pid_t pid = spawn_daemon(*reind);
     if (pid < 0) return report(std::string("cannot start reind: ") + std::strerror(errno));
     g_daemon = pid;
     if (g_stop_requested) kill(pid, SIGTERM);

@@ -4,7 +4,6 @@
 #include "common/files.hpp"
 
 #include <cerrno>
-#include <climits>
 #include <cstring>
 #include <iostream>
 #include <pwd.h>
@@ -57,12 +56,6 @@ std::string cannot_install(const std::string& verb) {
     return {};
 }
 
-std::string self_path() {
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, std::size_t(n)) : std::string("rein");
-}
-
 // What startup and unstartup act on: the unit for the user reind runs as, and the REIN_HOME it
 // serves (--user's home when REIN_HOME is not set).
 struct Target {
@@ -89,14 +82,10 @@ Result<Target> target(const Context& ctx, const StartupOpts& o) {
         const char* env = std::getenv("REIN_HOME");
         if (!env || !*env) p.home = std::string(pw->pw_dir) + "/.rein";
     }
-    p.reind = find_reind();
-    if (p.reind.empty())
-        return make_error("failed", "cannot find reind (next to rein, on PATH, or in $REIND)");
-    if (p.reind.front() != '/') {
-        char cwd[PATH_MAX];
-        if (getcwd(cwd, sizeof cwd)) p.reind = std::string(cwd) + "/" + p.reind;
-    }
-    p.rein = self_path();
+    auto reind = find_reind();
+    if (!reind) return reind.error();
+    p.reind = *reind;
+    p.rein = executable_path();
     std::string name = render::unit_name(p.user);
     return Target{p, name, std::string(k_unit_dir) + "/" + name};
 }
