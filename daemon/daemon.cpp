@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
+#include <optional>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -177,18 +178,17 @@ std::string exec_update(Context& ctx, const ControlServer& server, DaemonFds fds
 // rein update, new image: reads the state the old image left. When it cannot be taken over, the
 // old image (still open as `fallback_exe`) is run again with the same state and told why, so
 // the apps never lose their daemon; this returns only when even that is impossible.
-Result<nlohmann::json> read_handover(const DaemonOptions& opts) {
+Result<HandoverState> read_handover(const DaemonOptions& opts) {
     auto text = read_state_file(opts.resume_fd);
     if (!text) return text.error();
     auto state = nlohmann::json::parse(*text, nullptr, false);
-    auto valid = validate_handover(state);
+    auto valid = parse_handover(state);
     if (valid) {
         // Whatever the old image left open beyond what it handed over (a library's file that
         // was not close-on-exec) would leak at every update.
-        auto kept = state.at("kept_fds").get<std::vector<int>>();
-        close_except(kept);
-        set_cloexec(kept, true); // ours again: no later exec or child may inherit them
-        return state;
+        close_except(valid->kept_fds);
+        set_cloexec(valid->kept_fds, true); // ours again: no later exec or child may inherit them
+        return valid;
     }
     int fallback = -1, original = -1;
     try {
@@ -217,22 +217,22 @@ int run_daemon(const DaemonOptions& opts) {
     if (!paths) return fail(-1, paths.error().message);
     if (auto s = ensure_home(*paths); !s) return fail(-1, s.error().message);
 
-    nlohmann::json resumed; // the state of an earlier image of this process (rein update)
+    std::optional<HandoverState> resumed; // what an earlier image left (rein update)
     DaemonFds carried;
     if (opts.resume_fd >= 0) {
         auto state = read_handover(opts);
         if (!state) return fail(-1, state.error().message);
         resumed = std::move(*state);
-        carried = handover_daemon_fds(resumed);
+        carried = resumed->daemon;
     }
 
     int ready_fd = -1;
-    if (resumed.is_null() && !opts.foreground && detach(ready_fd) != 0) return 1;
+    if (!resumed && !opts.foreground && detach(ready_fd) != 0) return 1;
 
     // One daemon per home: the lock lives as long as this process (and across rein update).
     UniqueFd lock(carried.lock);
     if (!lock) lock.reset(open(paths->lock_file().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!lock || (resumed.is_null() && flock(lock.get(), LOCK_EX | LOCK_NB) != 0)) {
+    if (!lock || (!resumed && flock(lock.get(), LOCK_EX | LOCK_NB) != 0)) {
         std::string pid;
         std::ifstream(paths->pid_file()) >> pid;
         return fail(ready_fd, "another reind already serves " + paths->home +
@@ -269,7 +269,7 @@ int run_daemon(const DaemonOptions& opts) {
     NotifySocket notify(reactor, [&](pid_t sender, std::string_view message) {
         supervisor.notify(sender, message);
     });
-    if (!resumed.is_null()) {
+    if (resumed) {
         server.adopt_listen(UniqueFd(carried.control), paths->socket());
         notify.adopt(UniqueFd(carried.notify), paths->notify_socket());
     } else {
@@ -325,9 +325,9 @@ int run_daemon(const DaemonOptions& opts) {
             std::fclose(pf);
         }
     }
-    if (!resumed.is_null()) {
-        Responder requester = restore_handover(ctx, server, resumed);
-        std::string previous = resumed.value("version", "?");
+    if (resumed) {
+        std::string previous = resumed->version;
+        Responder requester = restore_handover(ctx, server, std::move(*resumed));
         if (opts.resume_failed.empty()) {
             ctx.updated_wall = wall_ms();
             spdlog::info("update: reind {} took over from {}: {} apps, {} instances", REIN_VERSION,

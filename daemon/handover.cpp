@@ -57,7 +57,7 @@ bool is_open_fd(const json& j) {
     return j.is_number_integer() && j.get<int>() >= 0 && fcntl(j.get<int>(), F_GETFD) != -1;
 }
 
-rein::Status fail(const std::string& why) {
+Error fail(const std::string& why) {
     return make_error("bad_handover", why);
 }
 
@@ -186,103 +186,123 @@ Handover collect_handover(Context& ctx, const ControlServer& server, const Daemo
     return h;
 }
 
-rein::Status validate_handover(const json& s) {
+Result<HandoverState> parse_handover(const json& s) {
+    HandoverState h;
     try {
         if (!s.is_object()) return fail("not a JSON object");
         if (s.at("format") != k_handover_format)
             return fail("state format " + s.at("format").dump() + ", this reind reads " +
                         std::to_string(k_handover_format));
-        s.at("started_wall").get<std::int64_t>();
-        s.at("updated_wall").get<std::int64_t>();
-        s.at("next_id").get<int>();
-        s.at("kept_fds").get<std::vector<int>>();
+        h.version = s.value("version", "?");
+        h.started_wall = s.at("started_wall").get<std::int64_t>();
+        h.updated_wall = s.at("updated_wall").get<std::int64_t>();
+        h.next_id = s.at("next_id").get<int>();
+        h.kept_fds = s.at("kept_fds").get<std::vector<int>>();
+        const json& fds = s.at("fds");
         for (const char* name : {"lock", "control", "notify"})
-            if (!is_open_fd(s.at("fds").at(name)))
+            if (!is_open_fd(fds.at(name)))
                 return fail(std::string("the ") + name + " descriptor is not open");
+        h.daemon = {fds.at("lock").get<int>(), fds.at("control").get<int>(),
+                    fds.at("notify").get<int>(), fds.at("fallback_exe").get<int>()};
+
         std::set<int> conns;
         for (const auto& c : s.at("connections")) {
-            if (!is_open_fd(c.at("fd")) || !from_hex(c.at("unread").get<std::string>()) ||
-                !from_hex(c.at("unsent").get<std::string>()))
+            auto unread = from_hex(c.at("unread").get<std::string>());
+            auto unsent = from_hex(c.at("unsent").get<std::string>());
+            if (!is_open_fd(c.at("fd")) || !unread || !unsent)
                 return fail("a bad connection entry");
-            c.at("read_closed").get<bool>();
-            c.at("streaming").get<bool>();
-            c.at("pending").get<int>();
-            conns.insert(c.at("fd").get<int>());
+            h.connections.push_back({c.at("fd").get<int>(), *unread, *unsent,
+                                     c.at("read_closed").get<bool>(), c.at("streaming").get<bool>(),
+                                     c.at("pending").get<int>()});
+            conns.insert(h.connections.back().fd);
         }
-        auto known_conn = [&conns](const json& j) {
-            return j.at("fd") == -1 || conns.count(j.at("fd").get<int>()) > 0;
+        auto request = [&conns](const json& j) -> std::optional<CarriedRequest> {
+            int fd = j.at("fd").get<int>();
+            if (fd != -1 && !conns.count(fd)) return std::nullopt;
+            return CarriedRequest{fd, j.at("id")};
         };
-        if (!known_conn(s.at("requester"))) return fail("the requester's connection is missing");
+        auto requester = request(s.at("requester"));
+        if (!requester) return fail("the requester's connection is missing");
+        h.requester = *requester;
         for (const auto& f : s.at("followers")) {
-            if (!known_conn(f)) return fail("a follower's connection is missing");
-            f.at("all").get<bool>();
-            f.at("ids").get<std::set<int>>();
-            f.at("apps").get<std::set<std::string>>();
-            f.at("namespaces").get<std::set<std::string>>();
-            f.at("out").get<bool>();
-            f.at("err").get<bool>();
-            f.at("skipped").get<std::uint64_t>();
+            auto req = request(f);
+            if (!req) return fail("a follower's connection is missing");
+            LogFilter filter;
+            filter.all = f.at("all").get<bool>();
+            filter.ids = f.at("ids").get<std::set<int>>();
+            filter.apps = f.at("apps").get<std::set<std::string>>();
+            filter.namespaces = f.at("namespaces").get<std::set<std::string>>();
+            filter.out = f.at("out").get<bool>();
+            filter.err = f.at("err").get<bool>();
+            h.followers.push_back({*req, std::move(filter), f.at("skipped").get<std::uint64_t>()});
         }
-        for (const auto& m : s.at("monitors"))
-            if (!known_conn(m)) return fail("a monitor's connection is missing");
+        for (const auto& m : s.at("monitors")) {
+            auto req = request(m);
+            if (!req) return fail("a monitor's connection is missing");
+            h.monitors.push_back(*req);
+        }
+
         std::map<int, std::string> owner; // instance id -> app
         for (const auto& j : s.at("instances")) {
             auto inst = instance_from_handover(j);
             if (!inst) return inst.error();
             if (!owner.emplace(inst->id, inst->app).second)
                 return fail("instance " + std::to_string(inst->id) + " twice");
+            std::optional<std::int64_t> restart_in;
+            if (j.contains("restart_in_ms")) restart_in = j.at("restart_in_ms").get<std::int64_t>();
+            h.instances.emplace_back(std::move(*inst), restart_in);
         }
         std::set<std::string> names;
         for (const auto& a : s.at("apps")) {
-            AppSpec spec = a.at("spec").get<AppSpec>();
-            if (!names.insert(spec.name).second) return fail("app " + spec.name + " twice");
-            for (const auto& id : a.at("instance_ids")) {
-                auto it = owner.find(id.get<int>());
-                if (it == owner.end() || it->second != spec.name)
-                    return fail("app " + spec.name + " lists an unknown instance");
+            CarriedApp app{a.at("spec").get<AppSpec>(),
+                           a.at("instance_ids").get<std::vector<int>>(),
+                           a.at("listen_fds").get<std::vector<int>>()};
+            const std::string& name = app.spec.name;
+            if (!names.insert(name).second) return fail("app " + name + " twice");
+            for (int id : app.instance_ids) {
+                auto it = owner.find(id);
+                if (it == owner.end() || it->second != name)
+                    return fail("app " + name + " lists an unknown instance");
             }
-            const json& fds = a.at("listen_fds");
-            if (!fds.empty() && fds.size() != spec.listen.size())
-                return fail("app " + spec.name + ": sockets do not match its listen addresses");
-            for (const auto& fd : fds)
-                if (!is_open_fd(fd)) return fail("app " + spec.name + ": a socket is not open");
+            if (!app.listen_fds.empty() && app.listen_fds.size() != app.spec.listen.size())
+                return fail("app " + name + ": sockets do not match its listen addresses");
+            for (int fd : app.listen_fds)
+                if (!is_open_fd(fd)) return fail("app " + name + ": a socket is not open");
+            h.apps.push_back(std::move(app));
         }
         for (const auto& [id, app] : owner)
             if (!names.count(app)) return fail("instance of an unknown app " + app);
         for (const auto& p : s.at("pipes")) {
+            auto partial = from_hex(p.at("partial").get<std::string>());
             if (!owner.count(p.at("instance").get<int>()) || !is_open_fd(p.at("fd")) ||
-                (p.at("stream") != "out" && p.at("stream") != "err") ||
-                !from_hex(p.at("partial").get<std::string>()))
+                (p.at("stream") != "out" && p.at("stream") != "err") || !partial)
                 return fail("a bad output pipe entry");
+            h.pipes.push_back({p.at("instance").get<int>(),
+                               p.at("stream") == "out" ? Stream::out : Stream::err,
+                               p.at("fd").get<int>(), *partial});
         }
-        for (const auto& c : s.at("channels"))
+        for (const auto& c : s.at("channels")) {
             if (!owner.count(c.at("instance").get<int>()) || !is_open_fd(c.at("fd")))
                 return fail("a bad channel entry");
+            h.channels.push_back({c.at("instance").get<int>(), c.at("fd").get<int>()});
+        }
     } catch (const json::exception& e) {
         return fail(e.what());
     }
-    return Ok{};
+    return h;
 }
 
-DaemonFds handover_daemon_fds(const json& s) {
-    const json& f = s.at("fds");
-    return {f.at("lock").get<int>(), f.at("control").get<int>(), f.at("notify").get<int>(),
-            f.at("fallback_exe").get<int>()};
-}
-
-Responder restore_handover(Context& ctx, ControlServer& server, const json& s) {
-    ctx.started_wall = s.at("started_wall").get<std::int64_t>();
-    ctx.updated_wall = s.at("updated_wall").get<std::int64_t>();
-    for (const auto& a : s.at("apps")) {
-        AppSpec spec = a.at("spec").get<AppSpec>();
-        auto logs = std::make_shared<AppLogs>(spec, ctx.paths.logs_dir(), &ctx.log_hub);
+Responder restore_handover(Context& ctx, ControlServer& server, HandoverState h) {
+    ctx.started_wall = h.started_wall;
+    ctx.updated_wall = h.updated_wall;
+    for (auto& a : h.apps) {
+        auto logs = std::make_shared<AppLogs>(a.spec, ctx.paths.logs_dir(), &ctx.log_hub);
         // The files were open a moment ago; if one cannot be now, its lines are lost but the
         // app is not: it keeps running and the error says which file.
-        if (auto err = logs->open(); !err.empty()) spdlog::error("{}: {}", spec.name, err);
-        App& app = ctx.registry.add_app(std::move(spec), std::move(logs));
-        app.instance_ids = a.at("instance_ids").get<std::vector<int>>();
-        std::vector<UniqueFd> fds;
-        for (const auto& fd : a.at("listen_fds")) fds.emplace_back(fd.get<int>());
+        if (auto err = logs->open(); !err.empty()) spdlog::error("{}: {}", a.spec.name, err);
+        App& app = ctx.registry.add_app(std::move(a.spec), std::move(logs));
+        app.instance_ids = std::move(a.instance_ids);
+        std::vector<UniqueFd> fds(a.listen_fds.begin(), a.listen_fds.end());
         if (!fds.empty()) app.sockets = adopt_listen_sockets(app.spec.listen, std::move(fds));
         if (!app.spec.watch.empty()) {
             if (auto watch = ctx.supervisor.make_watch(app.spec))
@@ -292,37 +312,20 @@ Responder restore_handover(Context& ctx, ControlServer& server, const json& s) {
         }
         ctx.supervisor.schedule_cron(app.spec.name);
     }
-    for (const auto& j : s.at("instances")) {
-        Instance& inst = ctx.registry.adopt(*instance_from_handover(j));
+    for (auto& [carried, restart_in] : h.instances) {
+        Instance& inst = ctx.registry.adopt(std::move(carried));
         if (inst.status == Status::waiting_restart)
-            ctx.supervisor.resume_restart(inst.id, j.value("restart_in_ms", std::int64_t(0)));
+            ctx.supervisor.resume_restart(inst.id, restart_in.value_or(0));
     }
-    ctx.registry.set_next_id(s.at("next_id").get<int>());
-    for (const auto& p : s.at("pipes"))
-        ctx.supervisor.adopt_pipe(
-            {p.at("instance").get<int>(), p.at("stream") == "out" ? Stream::out : Stream::err,
-             p.at("fd").get<int>(), *from_hex(p.at("partial").get<std::string>())});
-    for (const auto& c : s.at("channels"))
-        ctx.supervisor.adopt_channel({c.at("instance").get<int>(), c.at("fd").get<int>()});
-    for (const auto& c : s.at("connections"))
-        server.adopt({c.at("fd").get<int>(), *from_hex(c.at("unread").get<std::string>()),
-                      *from_hex(c.at("unsent").get<std::string>()), c.at("read_closed").get<bool>(),
-                      c.at("streaming").get<bool>(), c.at("pending").get<int>()});
-    for (const auto& f : s.at("followers")) {
-        LogFilter filter;
-        filter.all = f.at("all").get<bool>();
-        filter.ids = f.at("ids").get<std::set<int>>();
-        filter.apps = f.at("apps").get<std::set<std::string>>();
-        filter.namespaces = f.at("namespaces").get<std::set<std::string>>();
-        filter.out = f.at("out").get<bool>();
-        filter.err = f.at("err").get<bool>();
-        ctx.log_hub.adopt({std::move(filter), server.responder(f.at("fd").get<int>(), f.at("id")),
-                           f.at("skipped").get<std::uint64_t>()});
-    }
-    for (const auto& m : s.at("monitors"))
-        ctx.monitors.push_back(server.responder(m.at("fd").get<int>(), m.at("id")));
-    const json& req = s.at("requester");
-    return server.responder(req.at("fd").get<int>(), req.at("id"));
+    ctx.registry.set_next_id(h.next_id);
+    for (const auto& p : h.pipes) ctx.supervisor.adopt_pipe(p);
+    for (const auto& c : h.channels) ctx.supervisor.adopt_channel(c);
+    for (const auto& c : h.connections) server.adopt(c);
+    for (auto& f : h.followers)
+        ctx.log_hub.adopt(
+            {std::move(f.filter), server.responder(f.request.fd, f.request.id), f.skipped});
+    for (const auto& m : h.monitors) ctx.monitors.push_back(server.responder(m.fd, m.id));
+    return server.responder(h.requester.fd, h.requester.id);
 }
 
 Result<UniqueFd> write_state_file(json& state) {

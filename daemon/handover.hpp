@@ -35,18 +35,54 @@ struct Handover {
 Handover collect_handover(Context& ctx, const ControlServer& server, const DaemonFds& daemon,
                           const Responder& requester);
 
-/// Checks a state read back in a new image: its format and every field restore_handover
-/// uses, so that restoring cannot fail half-way.
-rein::Status validate_handover(const nlohmann::json& state);
+/// A request of a carried connection still to be answered: its socket and request id.
+struct CarriedRequest {
+    int fd = -1;
+    nlohmann::json id;
+};
 
-/// The daemon descriptors a validated state names.
-DaemonFds handover_daemon_fds(const nlohmann::json& state);
+/// A `rein logs` follower of a carried connection.
+struct CarriedFollower {
+    CarriedRequest request;
+    LogFilter filter;
+    std::uint64_t skipped = 0;
+};
 
-/// Puts a validated state into a fresh daemon: apps with their log files, sockets, watches and
+/// An app of the state: its spec, its instances in order, and its listen sockets.
+struct CarriedApp {
+    AppSpec spec;
+    std::vector<int> instance_ids;
+    std::vector<int> listen_fds;
+};
+
+/// A state read back in a new image and checked whole, so that restoring cannot fail half-way.
+struct HandoverState {
+    std::string version; ///< of the image that wrote it
+    std::int64_t started_wall = 0;
+    std::int64_t updated_wall = 0;
+    int next_id = 0;
+    DaemonFds daemon;
+    std::vector<int> kept_fds; ///< every descriptor the state names
+    std::vector<CarriedApp> apps;
+    /// Each instance, with the time left before it restarts when it is waiting_restart.
+    std::vector<std::pair<Instance, std::optional<std::int64_t>>> instances;
+    std::vector<CarriedPipe> pipes;
+    std::vector<CarriedChannel> channels;
+    std::vector<CarriedConnection> connections;
+    std::vector<CarriedFollower> followers;
+    std::vector<CarriedRequest> monitors;
+    CarriedRequest requester; ///< fd -1 when its client has gone
+};
+
+/// Reads a state in a new image: its format, every field, that each descriptor it names is
+/// open, and that apps, instances and connections refer to each other. One sentence on failure.
+Result<HandoverState> parse_handover(const nlohmann::json& state);
+
+/// Puts a parsed state into a fresh daemon: apps with their log files, sockets, watches and
 /// cron timers, instances as they were, pipes captured again, channels served, pending restarts
 /// re-armed, clients served again (followers and monit feeds included). Returns the responder
 /// of the update request (not connected when its client has gone).
-Responder restore_handover(Context& ctx, ControlServer& server, const nlohmann::json& state);
+Responder restore_handover(Context& ctx, ControlServer& server, HandoverState state);
 
 /// An instance as carried (pure): `restart_in_ms` is the time left before a waiting_restart
 /// instance starts again.

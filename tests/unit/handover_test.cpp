@@ -60,15 +60,15 @@ TEST_CASE("a carried instance with a missing field, an unknown status or no pid 
 }
 
 TEST_CASE("a state of another format, or naming descriptors that are not open, is refused") {
-    CHECK_FALSE(validate_handover(json::array()));
-    auto other = validate_handover({{"format", k_handover_format + 1}});
+    CHECK_FALSE(parse_handover(json::array()));
+    auto other = parse_handover({{"format", k_handover_format + 1}});
     REQUIRE_FALSE(other);
     CHECK(other.error().message.find("state format") != std::string::npos);
     json closed = {
         {"format", k_handover_format}, {"started_wall", 0},
         {"updated_wall", 0},           {"next_id", 0},
         {"kept_fds", json::array()},   {"fds", {{"lock", 999}, {"control", 998}, {"notify", 997}}}};
-    auto refused = validate_handover(closed);
+    auto refused = parse_handover(closed);
     REQUIRE_FALSE(refused);
     CHECK(refused.error().message.find("not open") != std::string::npos);
 }
