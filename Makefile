@@ -2,9 +2,11 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan check-includes test test-fast demo bench format clean
+.PHONY: all deps build build-asan check-includes test test-fast demo bench soak fuzz format clean
 
 all: build
 
@@ -46,8 +48,23 @@ demo: build
 bench: build
 	bench/run.sh
 
+# The real daemon under sustained abuse (crash storm, 1000 instances, many clients, idle
+# connections, a follower that never reads, a full log disk); prints figures and
+# "N passed, M failed". SOAK_SCALE=small is the CI size (about a minute).
+SOAK_SCALE ?= full
+soak: build
+	python3 tests/soak/soak.py --build $(BUILD) --scale $(SOAK_SCALE)
+
+# The libFuzzer targets (fuzz/README.md): clang with ASan+UBSan in their own build, then each one
+# for FUZZ_SECONDS over a copy of its seed corpus, two at a time; fails if any finds a crash.
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+	  -DREIN_FUZZ=ON -DREIN_TESTS=OFF -DREIN_WERROR=ON $(UNITY) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(FUZZ_BUILD) --target fuzzers -j $(JOBS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_BUILD)
+
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp' '*.c')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-check
+	rm -rf $(BUILD) $(ASAN_BUILD) build-check $(FUZZ_BUILD)

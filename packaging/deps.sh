@@ -5,6 +5,9 @@ set -euo pipefail
 
 pkgs=(cmake make g++ pkg-config libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   nlohmann-json3-dev doctest-dev libncurses-dev)
+# The fuzzers (make fuzz) are built with clang; its runtimes (libclang_rt.fuzzer, ASan, UBSan) are
+# in libclang-rt-dev, which clang only recommends and this script installs without recommends.
+pkgs+=(clang libclang-rt-dev)
 # Extra tools the test suite drives (tmux for monit, procps for ps in post-mortems).
 pkgs+=(tmux procps)
 # Node runs the cluster example that says ready the PM2 way; any node on PATH will do.
