@@ -39,13 +39,22 @@ class Client {
     bool wait_closed(int timeout_ms = 10000);
 
   private:
-    explicit Client(UniqueFd fd) : m_fd(std::move(fd)) {}
+    Client(UniqueFd fd, Paths paths) : m_fd(std::move(fd)), m_paths(std::move(paths)) {}
     Result<nlohmann::json> read_message();
+    /// Waits until the socket is ready for `events`. Past the time-out a second connection
+    /// asks the daemon for a ping: a daemon that answers is busy with this request (a stop
+    /// waiting out kill_timeout), so waiting goes on; one that does not is reported.
+    Status wait_ready(short events);
 
     UniqueFd m_fd;
+    Paths m_paths;
     protocol::LineBuffer m_in;
     long long m_next_id = 1;
 };
+
+/// How long the CLI waits on a daemon that says nothing before it checks that the daemon still
+/// answers at all: $REIN_TIMEOUT seconds (default 10).
+int daemon_timeout_ms();
 
 /// The reind to run, as an absolute path: next to this rein, else on PATH, else $REIND.
 Result<std::string> find_reind();

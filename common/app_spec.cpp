@@ -1,6 +1,7 @@
 #include "common/app_spec.hpp"
 
 #include "common/cron.hpp"
+#include "common/json_fields.hpp"
 #include "common/listen_address.hpp"
 #include "common/signals.hpp"
 
@@ -23,7 +24,14 @@ json optional_id(const std::optional<std::uint32_t>& id) {
 /// Reads `key` into `out` when present; a missing key keeps the struct's default.
 template <typename T>
 void read_opt(const json& j, const char* key, T& out) {
-    if (const auto it = j.find(key); it != j.end()) it->get_to(out);
+    const auto it = j.find(key);
+    if (it == j.end()) return;
+    if constexpr (std::is_same_v<T, bool>)
+        out = strict_bool(*it, key);
+    else if constexpr (std::is_integral_v<T>)
+        out = strict_integer<T>(*it, key);
+    else
+        it->get_to(out);
 }
 
 void read_id(const json& j, const char* key, std::optional<std::uint32_t>& out) {
@@ -108,6 +116,19 @@ void to_json(json& j, const AppSpec& s) {
         {"gid", optional_id(s.gid)},
         {"user", s.user},
     };
+}
+
+json apps_request(const std::vector<AppSpec>& apps) {
+    json out = {{"apps", json::array()}};
+    bool shared = !apps.empty();
+    for (const auto& a : apps) shared = shared && a.base_env == apps.front().base_env;
+    for (const auto& a : apps) {
+        json j = a;
+        if (shared) j.erase("base_env");
+        out["apps"].push_back(std::move(j));
+    }
+    if (shared) out["base_env"] = apps.front().base_env;
+    return out;
 }
 
 void from_json(const json& j, AppSpec& s) {

@@ -75,6 +75,10 @@ struct AppSpec {
 const char* to_string(ExecMode m);
 
 void to_json(nlohmann::json& j, const AppSpec& s);
+/// The "apps" of a start or restart request, with a base_env that all of them share hoisted
+/// out and sent once as "base_env" beside them (the environment is most of a spec's size).
+/// Returns `{"apps": [...], "base_env": {...}}` (base_env only when shared).
+nlohmann::json apps_request(const std::vector<AppSpec>& apps);
 /// Throws nlohmann::json::exception on a malformed spec (the daemon turns it into a reply error).
 void from_json(const nlohmann::json& j, AppSpec& s);
 

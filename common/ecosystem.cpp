@@ -27,10 +27,36 @@ Error file_error(const std::string& file, const YAML::Mark& mark, const std::str
 
 /// The whole file, or "cannot read FILE: <strerror>".
 Result<std::string> read_file(const std::string& shown, const std::string& path) {
-    auto text = read_whole_file(path);
+    auto text = read_whole_file(path, k_max_ecosystem_bytes);
+    if (!text && text.error().code == "too_large")
+        return make_error("bad_ecosystem", shown + ": larger than " +
+                                               std::to_string(k_max_ecosystem_bytes >> 20) +
+                                               " MiB; an ecosystem file is at most that");
     if (!text)
         return make_error("bad_ecosystem", "cannot read " + shown + ": " + text.error().message);
     return text;
+}
+
+/// Where a scalar (key or value) below `root` holds a NUL byte: argv and the environment are
+/// C strings, so such a value would be cut short. Iterative: a deep file cannot overflow the
+/// stack here.
+std::optional<YAML::Mark> find_nul(const YAML::Node& root) {
+    std::vector<YAML::Node> todo{root};
+    while (!todo.empty()) {
+        const YAML::Node n = todo.back();
+        todo.pop_back();
+        if (n.IsScalar()) {
+            if (n.Scalar().find('\0') != std::string::npos) return n.Mark();
+        } else if (n.IsSequence()) {
+            for (auto it = n.begin(); it != n.end(); ++it) todo.push_back(*it);
+        } else if (n.IsMap()) {
+            for (auto it = n.begin(); it != n.end(); ++it) {
+                todo.push_back(it->first);
+                todo.push_back(it->second);
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 std::string unknown_key_sentence(const std::string& key) {
@@ -144,6 +170,13 @@ Result<std::vector<AppSpec>> load(const std::string& file, const LoadOptions& op
     if (!apps.IsSequence() || apps.size() == 0)
         return file_error(file, apps.IsNull() ? apps_key.Mark() : apps.Mark(),
                           "'apps' must be a non-empty list of apps");
+    if (apps.size() > k_max_apps)
+        return file_error(file, apps.Mark(),
+                          "'apps' lists " + std::to_string(apps.size()) +
+                              " apps; a file holds at most " + std::to_string(k_max_apps));
+    if (auto nul = find_nul(apps))
+        return file_error(file, *nul,
+                          "a value holds a NUL character (\\0), which no program can be given");
 
     const std::string dir = abs.parent_path().string();
     std::vector<Draft> drafts;

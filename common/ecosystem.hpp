@@ -23,6 +23,11 @@ struct LoadOptions {
     int usable_cores = 1;                        ///< for `instances: max` and -1
 };
 
+/// The largest ecosystem file read (a larger one is refused before it is parsed).
+inline constexpr std::size_t k_max_ecosystem_bytes = 16 * 1024 * 1024;
+/// The most apps one file may define.
+inline constexpr std::size_t k_max_apps = 10000;
+
 /// Loads every app of an ecosystem file. Fails as a whole: either all apps or one Error
 /// (code "bad_ecosystem", message "FILE:LINE:COL: ...").
 Result<std::vector<AppSpec>> load_ecosystem(const std::string& path, const LoadOptions& opts);

@@ -5,6 +5,7 @@
 #include "common/app_spec.hpp"
 #include "common/ecosystem.hpp"
 #include "common/result.hpp"
+#include "common/spec_check.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -102,8 +103,6 @@ Status set_gid(Draft& d, const YAML::Node& v, const Where& w);
 Status set_value(Draft& d, const std::string& key, const YAML::Node& value, const Where& w,
                  const LoadOptions& opts);
 
-/// Why `name` cannot be an app name, or nothing when it can.
-std::optional<std::string> name_problem(const std::string& name);
 /// Gives an app without `name` the script's file name minus its extension, and checks it.
 Status settle_name(Draft& d);
 /// Resolves cwd, script, interpreter and paths, applies defaults that depend on other keys, and

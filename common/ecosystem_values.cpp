@@ -321,13 +321,5 @@ Status set_value(Draft& d, const std::string& key, const YAML::Node& value, cons
     return value_error(w, "internal error: no setter for '" + key + "'");
 }
 
-std::optional<std::string> name_problem(const std::string& name) {
-    if (name.empty()) return "must not be empty";
-    if (name.find('/') != std::string::npos) return "must not contain '/'";
-    if (std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); }))
-        return "must not be a number (numbers select instances by id)";
-    if (name == "all") return "'all' is reserved (it selects every app)";
-    return std::nullopt;
-}
 
 } // namespace rein::ecosystem_detail

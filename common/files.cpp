@@ -11,10 +11,12 @@
 
 namespace rein {
 
-Result<std::string> read_all(int fd) {
+Result<std::string> read_all(int fd, std::size_t limit) {
     std::string out;
     char buf[65536];
     while (true) {
+        if (out.size() > limit)
+            return make_error("too_large", "larger than " + std::to_string(limit) + " bytes");
         const ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         // e.g. EISDIR: open() of a directory succeeds, read() fails
@@ -40,10 +42,10 @@ std::string executable_path() {
     return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
-Result<std::string> read_whole_file(const std::string& path) {
+Result<std::string> read_whole_file(const std::string& path, std::size_t limit) {
     const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return make_error(errno == ENOENT ? "not_found" : "failed", std::strerror(errno));
-    return read_all(fd.get());
+    return read_all(fd.get(), limit);
 }
 
 Status write_file_atomically(const std::string& path, const std::string& text, int mode) {

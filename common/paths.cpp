@@ -1,6 +1,8 @@
 #include "common/paths.hpp"
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <pwd.h>
@@ -65,6 +67,15 @@ Status ensure_home(const Paths& paths) {
         return make_error("bad_home",
                           "cannot make " + paths.home + " private: " + std::strerror(errno));
     return ensure_dir(paths.logs_dir());
+}
+
+std::string Paths::notify_socket() const {
+    // FNV-1a of the home: stable across daemon restarts and updates, distinct per home.
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : home) h = (h ^ c) * 1099511628211ULL;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return std::string("@rein-") + hex + ".notify";
 }
 
 } // namespace rein

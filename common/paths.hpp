@@ -15,8 +15,11 @@ struct Paths {
     std::string daemon_log() const { return home + "/reind.log"; }
     std::string logs_dir() const { return home + "/logs"; }
     std::string dump_file() const { return home + "/dump.json"; }
-    /// The sd_notify datagram socket of apps with wait_ready (READY=1, STATUS=...).
-    std::string notify_socket() const { return home + "/notify.sock"; }
+    /// The sd_notify datagram socket of apps with wait_ready (READY=1, STATUS=...): an abstract
+    /// socket (`@rein-<hash of home>.notify`), so that apps running as another uid reach it
+    /// though the home is 0700. Anyone may send to it; only a sender whose kernel-checked pid
+    /// belongs to an instance counts.
+    std::string notify_socket() const;
 };
 
 /// Resolves $REIN_HOME (or ~/.rein) to an absolute path and checks that the socket path fits a

@@ -27,6 +27,32 @@ bool LineBuffer::overflowed() const {
     return open > m_max;
 }
 
+bool json_too_deep(std::string_view text, std::size_t max_depth) {
+    std::size_t depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i; // the escaped character cannot end the string
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max_depth) return true;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return false;
+}
+
+nlohmann::json parse_untrusted(std::string_view text, std::size_t max_depth) {
+    if (json_too_deep(text, max_depth)) return nlohmann::json(nlohmann::json::value_t::discarded);
+    return nlohmann::json::parse(text, nullptr, false);
+}
+
 nlohmann::json ok_reply(const nlohmann::json& id, nlohmann::json result) {
     return {{"id", id}, {"ok", true}, {"result", std::move(result)}};
 }

@@ -11,6 +11,16 @@ namespace rein::protocol {
 
 /// Longest request or reply line accepted, newline excluded.
 inline constexpr std::size_t k_max_line_bytes = 1024 * 1024;
+/// Deepest nesting of arrays and objects accepted in any JSON the daemon reads from outside
+/// (requests, Node IPC messages, state files). No rein message nests deeper than 8.
+inline constexpr std::size_t k_max_json_depth = 64;
+
+/// True when `text` nests arrays/objects deeper than `max_depth` (strings are skipped, so
+/// brackets inside them do not count). Linear, no recursion: safe on hostile input.
+bool json_too_deep(std::string_view text, std::size_t max_depth = k_max_json_depth);
+/// Parses JSON text that came from outside; a discarded value when it is invalid or nests
+/// deeper than `max_depth` (nlohmann's copy, dump and destructor recurse per level).
+nlohmann::json parse_untrusted(std::string_view text, std::size_t max_depth = k_max_json_depth);
 
 /// Splits a byte stream into lines and enforces the line cap.
 class LineBuffer {
@@ -42,6 +52,8 @@ inline constexpr const char* unknown_command = "unknown_command";
 inline constexpr const char* not_found = "not_found";
 inline constexpr const char* failed = "failed";
 inline constexpr const char* not_supported = "not_supported";
+inline constexpr const char* too_deep = "too_deep";
+inline constexpr const char* busy = "busy";
 } // namespace code
 
 /// `{"id":id,"ok":true,"result":result}`

@@ -2,11 +2,21 @@
 // An app's log files: stdout, stderr and the optional combined file, shared by all its instances.
 // Lines are appended whole (one write per batch of complete lines, O_APPEND), so instances never
 // cut into each other's lines. Committed lines are then offered to live followers (LogHub).
+//
+// A write that fails (disk full, quota, I/O error) loses nothing: the bytes not written stay
+// queued, in order, and the file is `blocked()` until a later flush() writes them. The captures
+// stop reading the app's pipes meanwhile, so the app blocks, as it does when the disk is slow.
+//
+// Files the user named (out_file, error_file, log_file) are opened, rotated and removed with the
+// app user's own file permissions when it runs as another uid (FsIdentity); the default files in
+// the daemon's logs folder are the daemon's own and are never opened through a link.
 #include "common/app_spec.hpp"
 #include "common/unique_fd.hpp"
+#include "daemon/identity.hpp"
 #include "daemon/log_hub.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +41,11 @@ class AppLogs {
     void flush();
     /// Empties every file and removes its rotated copies (`rein flush`).
     void truncate();
+    /// True while some file has bytes that could not be written (its disk is full, ...).
+    bool blocked() const;
+    /// What is wrong with the files right now ("cannot write ...: No space left on device"),
+    /// empty when nothing. Shown by describe and jlist.
+    std::string problem() const;
 
     const std::string& out_path() const { return m_out.path; }
     const std::string& err_path() const { return m_err.path; }
@@ -42,6 +57,11 @@ class AppLogs {
         UniqueFd fd;
         std::string pending;
         std::uint64_t size = 0; ///< bytes in the file, for rotation
+        bool named = false;     ///< the user named this path (else: the daemon's logs folder)
+        int write_errno = 0;    ///< why the last write failed; 0 once writes succeed
+        int rotate_errno = 0;   ///< why the last rotation failed; 0 once one succeeds
+        std::int64_t rotate_retry_ms = 0; ///< after a failed rotation, not again before this
+        bool mid_line = false;            ///< the last write ended inside a line (cut short)
     };
     struct Published {
         int id;
@@ -53,11 +73,17 @@ class AppLogs {
     void write_all(File& f);
     /// Writes bytes at the end of f, or queues them behind lines already queued.
     void put(File& f, std::string_view bytes);
-    /// Writes whole lines to f, rotating first where log_max_size says so.
-    void write_lines(File& f, std::string_view rest);
+    /// Writes whole lines to f, rotating first where log_max_size says so. Returns how many
+    /// bytes were written: fewer when a write failed (f.write_errno says why).
+    std::size_t write_lines(File& f, std::string_view rest);
     /// Writes `bytes` to f (retrying short writes); returns how many were written.
-    static std::size_t write_some(File& f, std::string_view bytes);
+    std::size_t write_some(File& f, std::string_view bytes);
     void rotate(File& f);
+    /// The identity file operations on f run as (null: the daemon's own).
+    const Identity* owner(const File& f) const;
+    /// Records the outcome of a write or rotation and says so in reind.log when it changes.
+    void note_write(File& f, int err);
+    void note_rotate(File& f, int err);
 
     std::string m_name, m_namespace;
     bool m_time;
@@ -66,7 +92,8 @@ class AppLogs {
     int m_max_files;
     File m_out, m_err, m_combined;
     LogHub* m_hub;
-    std::vector<Published> m_publish; ///< written lines to offer to followers (only with any)
+    std::optional<Identity> m_identity; ///< the app's user, when it runs as another uid
+    std::vector<Published> m_publish;   ///< written lines to offer to followers (only with any)
 };
 
 /// Formats a log timestamp: strftime `format` in local time with %L as milliseconds; an empty

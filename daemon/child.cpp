@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <string>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +38,11 @@ namespace {
     _exit(127);
 }
 
+// The RLIMIT_NOFILE soft limit apps get (the daemon's own before raise_fd_limit); set once at
+// start, read by forked children (no allocation, setrlimit is async-signal-safe).
+bool g_app_nofile_set = false;
+rlim_t g_app_nofile = 0;
+
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
     std::vector<char*> out;
     out.reserve(v.size() + 1);
@@ -59,6 +67,25 @@ std::string find_executable(const std::string& name, const std::string& path) {
     return name;
 }
 
+bool is_resource_shortage(int err) {
+    return err == EMFILE || err == ENFILE || err == EAGAIN || err == ENOMEM || err == ENOBUFS;
+}
+
+void raise_fd_limit(bool inherited) {
+    constexpr const char* k_var = "REIND_APP_NOFILE";
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    g_app_nofile = rl.rlim_cur;
+    if (const char* kept = std::getenv(k_var); inherited && kept && *kept)
+        g_app_nofile = rlim_t(std::strtoull(kept, nullptr, 10));
+    g_app_nofile_set = true;
+    setenv(k_var, std::to_string(g_app_nofile).c_str(), 1);
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl); // an infinite hard limit is refused: keep what we have
+    }
+}
+
 Result<pid_t> spawn_process(const SpawnRequest& req) {
     if (req.argv.empty()) return make_error("spawn_failed", "nothing to run");
     std::string path = "/usr/local/bin:/usr/bin:/bin";
@@ -76,7 +103,11 @@ Result<pid_t> spawn_process(const SpawnRequest& req) {
     for (int fd : req.pass_fds) park = std::max(park, fd + 1);
 
     pid_t pid = fork();
-    if (pid < 0) return make_error("spawn_failed", std::string("fork: ") + std::strerror(errno));
+    if (pid < 0) {
+        int e = errno;
+        return make_error(is_resource_shortage(e) ? k_resource_shortage : "spawn_failed",
+                          std::string("fork: ") + std::strerror(e));
+    }
     if (pid > 0) return pid;
 
     // Child.
@@ -107,17 +138,22 @@ Result<pid_t> spawn_process(const SpawnRequest& req) {
         if (dup2(park + int(i), 3 + int(i)) < 0) child_fail("dup2", "a passed descriptor");
     // The app gets 0, 1, 2 and its passed fds only: no daemon descriptor leaks, CLOEXEC or not.
     close_range(3 + unsigned(req.pass_fds.size()), ~0U, 0);
+    // And the descriptor limit the daemon was started with, not the one it raised for itself.
+    // Lowering a soft limit cannot fail, nor matter to the hard limit.
+    if (g_app_nofile_set) {
+        rlimit rl{};
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && g_app_nofile < rl.rlim_cur) {
+            rl.rlim_cur = g_app_nofile;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
     if (!req.cwd.empty() && chdir(req.cwd.c_str()) != 0)
         child_fail("cannot enter working directory", req.cwd.c_str());
+    // Groups first (they need root), then the gid, then the uid, which drops root for good.
+    if (req.uid && setgroups(req.groups.size(), req.groups.data()) != 0 && errno != EPERM)
+        child_fail("setgroups", nullptr);
     if (req.gid && setgid(*req.gid) != 0) child_fail("setgid", nullptr);
-    if (req.uid) {
-        if (!req.user.empty() && req.gid) {
-            if (initgroups(req.user.c_str(), *req.gid) != 0) child_fail("initgroups", nullptr);
-        } else if (setgroups(0, nullptr) != 0 && errno != EPERM) {
-            child_fail("setgroups", nullptr);
-        }
-        if (setuid(*req.uid) != 0) child_fail("setuid", nullptr);
-    }
+    if (req.uid && setuid(*req.uid) != 0) child_fail("setuid", nullptr);
     execve(program.c_str(), argv.data(), envp.data());
     child_fail("cannot run", program.c_str());
 }

@@ -24,13 +24,32 @@ struct SpawnRequest {
     bool listen_pid = false;
     std::optional<std::uint32_t> uid;
     std::optional<std::uint32_t> gid;
-    std::string user; ///< for supplementary groups when set
+    /// Supplementary groups, set with uid (resolved before fork: the child must not read the
+    /// group database). Empty with uid: none.
+    std::vector<gid_t> groups;
 };
 
+/// Error code of spawn_process when the system is short of processes or memory (fork failed
+/// with EAGAIN or ENOMEM): the same request may well succeed a moment later.
+inline constexpr const char* k_resource_shortage = "resource_shortage";
+
+/// True for the errno values of a resource that runs out and comes back (descriptors, memory,
+/// processes), as opposed to a request that can never succeed.
+bool is_resource_shortage(int err);
+
 /// Forks and execs in a new session (so the process leads its own process group), with stdin
-/// /dev/null, stdout/stderr on the given fds, `pass_fds` from 3 on and no other descriptor. An exec
+/// /dev/null, stdout/stderr on the given fds, `pass_fds` from 3 on and no other descriptor, and
+/// the RLIMIT_NOFILE soft limit the daemon itself started with (see raise_fd_limit). An exec
 /// failure shows as a message on the process's stderr and exit status 127.
 Result<pid_t> spawn_process(const SpawnRequest& req);
+
+/// Raises this process's RLIMIT_NOFILE soft limit to its hard limit, so that the daemon has room
+/// to reap, restart and log however many apps and clients it serves, and remembers the soft
+/// limit it had: spawn_process gives that one back to every process it starts, so an app sees
+/// the limit it would have had without rein. The remembered value is kept in the environment
+/// (REIND_APP_NOFILE) for an image exec'd by rein update, which passes `inherited` and restores
+/// the original rather than the raised limit it inherits.
+void raise_fd_limit(bool inherited);
 
 /// Runs `argv` (stdout and stderr captured together) and waits at most `timeout_ms` for it to
 /// end; returns what it printed when it exited with status 0, else an error naming why. Blocks

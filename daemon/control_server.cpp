@@ -4,8 +4,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,7 +17,14 @@ namespace rein::daemon {
 
 namespace {
 // A client that stops reading its replies is cut off past this much queued output.
-constexpr std::size_t k_max_queued_output = 64 * 1024 * 1024;
+constexpr std::size_t k_max_queued_output = 16 * 1024 * 1024;
+// While this much output waits for a client, its further requests wait too: a client that
+// sends requests without reading the replies cannot make the daemon hold more than one reply.
+constexpr std::size_t k_read_pause_output = 1024 * 1024;
+// Request bytes all clients together may hold in unfinished lines (each line is capped at
+// protocol::k_max_line_bytes on its own); a client over k_long_unread is cut off past it.
+constexpr std::size_t k_max_unread_total = 32 * 1024 * 1024;
+constexpr std::size_t k_long_unread = 64 * 1024;
 } // namespace
 
 /// One client connection: reads request lines, queues reply lines.
@@ -24,6 +33,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Connection(ControlServer& server, UniqueFd fd) : m_server(server), m_fd(std::move(fd)) {}
 
     void start() {
+        m_last_active = ++m_server.m_clock; // newest first to stay when room is needed
         auto weak = weak_from_this();
         m_server.m_reactor.add(m_fd.get(), m_events, [weak](std::uint32_t ev) {
             if (auto self = weak.lock()) self->on_event(ev);
@@ -33,6 +43,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     void send(const std::string& line) {
         if (!m_fd) return;
+        m_last_active = ++m_server.m_clock;
         if (m_out.size() + line.size() > k_max_queued_output) {
             spdlog::warn("control: client does not read its replies; closing it");
             close();
@@ -48,6 +59,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     void request_started() { ++m_pending; }
     std::size_t queued_bytes() const { return m_out.size(); }
+    /// Bytes of request lines received but not yet handled (counted in the server's budget).
+    std::size_t unread_bytes() const { return m_in.pending(); }
+    /// Nothing in flight: no request waiting for its reply, no stream, no output queued. Such a
+    /// connection can be closed without losing anything (to make room for a new client).
+    bool idle() const {
+        if (m_pending > 0 || m_streaming || !m_out.empty() || m_in.pending() > 0) return false;
+        int waiting = 0; // a request already sent but not read yet is not idleness
+        return ioctl(m_fd.get(), FIONREAD, &waiting) == 0 && waiting == 0;
+    }
+    std::uint64_t last_active() const { return m_last_active; }
     void set_streaming() { m_streaming = true; }
     bool open() const { return bool(m_fd); }
     int fd() const { return m_fd.get(); }
@@ -69,7 +90,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     /// Handles every complete request line received so far.
     void handle_input() {
         auto self = shared_from_this(); // handlers may close us
-        while (m_fd) {
+        while (m_fd && m_out.size() < k_read_pause_output) {
             auto line = m_in.next_line();
             if (!line) break;
             handle_line(*line);
@@ -92,7 +113,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   private:
     void on_event(std::uint32_t ev) {
-        if (ev & EPOLLOUT) flush();
+        if (ev & EPOLLOUT) {
+            bool was_paused = m_out.size() >= k_read_pause_output;
+            flush();
+            // Requests that waited behind the backlog are handled now that it has drained.
+            if (was_paused && m_fd && m_out.size() < k_read_pause_output && m_in.pending() > 0)
+                handle_input();
+        }
         if (!m_fd) return;
         if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) on_readable();
     }
@@ -112,12 +139,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
             maybe_close();
             return;
         }
+        m_last_active = ++m_server.m_clock;
         m_in.feed(std::string_view(buf, std::size_t(n)));
         handle_input();
+        // Only a client holding a long unfinished line can push the total up: sum then.
+        if (m_fd && m_in.pending() > k_long_unread &&
+            m_server.unread_total() > k_max_unread_total) {
+            // Many clients each holding a long unfinished line: the one that pushed the total
+            // over the budget is cut off, so the daemon's memory stays bounded.
+            send(protocol::to_line(protocol::error_reply(
+                nullptr, protocol::code::busy,
+                "the daemon holds too many unfinished requests; send whole lines")));
+            close();
+        }
     }
 
     void handle_line(const std::string& line) {
         if (line.empty()) return;
+        if (protocol::json_too_deep(line)) {
+            send(protocol::to_line(
+                protocol::error_reply(nullptr, protocol::code::too_deep,
+                                      "request nests deeper than " +
+                                          std::to_string(protocol::k_max_json_depth) + " levels")));
+            return;
+        }
         auto req = nlohmann::json::parse(line, nullptr, false);
         if (req.is_discarded()) {
             send(protocol::to_line(
@@ -151,7 +196,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     void update_events() {
         if (!m_fd) return;
-        std::uint32_t want = (m_read_closed ? 0u : std::uint32_t(EPOLLIN)) |
+        bool reading = !m_read_closed && m_out.size() < k_read_pause_output;
+        std::uint32_t want = (reading ? std::uint32_t(EPOLLIN) : 0u) |
                              (m_out.empty() ? 0u : std::uint32_t(EPOLLOUT));
         if (want != m_events) {
             m_events = want;
@@ -171,6 +217,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool m_read_closed = false;
     bool m_streaming = false;
     int m_pending = 0;
+    std::uint64_t m_last_active = 0; ///< the server's activity clock at the last read or write
 };
 
 Responder::Responder(std::weak_ptr<Connection> conn, nlohmann::json id)
@@ -253,6 +300,7 @@ Status ControlServer::listen(const std::string& path) {
 
 void ControlServer::adopt_listen(UniqueFd fd, const std::string& path) {
     m_listen = std::move(fd);
+    m_spare.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     m_path = path;
     m_reactor.add(m_listen.get(), EPOLLIN, [this](std::uint32_t) { on_accept(); });
 }
@@ -285,7 +333,13 @@ Responder ControlServer::responder(int fd, nlohmann::json id) const {
 void ControlServer::on_accept() {
     for (;;) {
         UniqueFd fd(accept4(m_listen.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-        if (!fd) return; // EAGAIN, or a transient error such as EMFILE: retried on next event
+        if (!fd && (errno == EMFILE || errno == ENFILE)) {
+            if (evict_idle()) continue; // an idle connection makes room for this one
+            refuse_without_fds();
+            return;
+        }
+        if (fd) m_out_of_fds = false;
+        if (!fd) return; // EAGAIN, or a transient error: retried on the next event
         ucred cred{};
         socklen_t len = sizeof cred;
         if (getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
@@ -296,11 +350,59 @@ void ControlServer::on_accept() {
             (void)!::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             continue;
         }
+        if (m_conns.size() >= k_max_connections && !evict_idle()) {
+            spdlog::warn("control: {} connections busy; refused a client", m_conns.size());
+            std::string line = protocol::to_line(protocol::error_reply(
+                nullptr, protocol::code::busy,
+                "the daemon serves at most " + std::to_string(k_max_connections) +
+                    " connections at once, all busy; try again"));
+            (void)!::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            continue;
+        }
         int raw = fd.get();
         auto conn = std::make_shared<Connection>(*this, std::move(fd));
         m_conns[raw] = conn;
         conn->start();
     }
+}
+
+void ControlServer::refuse_without_fds() {
+    // Out of descriptors: the pending client would keep the level-triggered listen socket
+    // readable and spin the loop. The spare descriptor makes room to accept it and say why.
+    if (!m_out_of_fds)
+        spdlog::error("control: out of file descriptors; refusing clients until some are free");
+    m_out_of_fds = true;
+    m_spare.reset();
+    UniqueFd fd(accept4(m_listen.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (fd) {
+        std::string line = protocol::to_line(protocol::error_reply(
+            nullptr, protocol::code::busy, "the daemon is out of file descriptors"));
+        (void)!::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        fd.reset();
+    }
+    m_spare.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!fd && m_listen) {
+        // Not even that: stop listening for a moment rather than spin.
+        m_reactor.modify(m_listen.get(), 0);
+        m_reactor.after(100, [this] {
+            if (m_listen) m_reactor.modify(m_listen.get(), EPOLLIN);
+        });
+    }
+}
+
+bool ControlServer::evict_idle() {
+    std::shared_ptr<Connection> oldest;
+    for (const auto& [fd, conn] : m_conns)
+        if (conn->idle() && (!oldest || conn->last_active() < oldest->last_active())) oldest = conn;
+    if (!oldest) return false;
+    oldest->close();
+    return true;
+}
+
+std::size_t ControlServer::unread_total() const {
+    std::size_t total = 0;
+    for (const auto& [fd, conn] : m_conns) total += conn->unread_bytes();
+    return total;
 }
 
 void ControlServer::close() {

@@ -85,14 +85,27 @@ class ControlServer {
     /// connected when there is no such connection).
     Responder responder(int fd, nlohmann::json id) const;
 
+    /// Most client connections served at once. Past it a new client takes the place of the
+    /// connection idle the longest (nothing in flight), or is refused with `busy`.
+    static constexpr std::size_t k_max_connections = 512;
+
   private:
     void on_accept();
+    /// Closes the least recently active idle connection; false when none is idle.
+    bool evict_idle();
+    /// At EMFILE: accepts the waiting client on the spare descriptor and refuses it.
+    void refuse_without_fds();
+    /// Bytes of unfinished request lines held for all clients.
+    std::size_t unread_total() const;
 
     Reactor& m_reactor;
     Dispatch m_dispatch;
     UniqueFd m_listen;
+    UniqueFd m_spare;          ///< held so that a client can be told "out of descriptors"
+    bool m_out_of_fds = false; ///< said so in the log already
     std::string m_path;
     std::unordered_map<int, std::shared_ptr<Connection>> m_conns;
+    std::uint64_t m_clock = 0; ///< counts reads and writes: orders connections by activity
     friend class Connection;
 };
 

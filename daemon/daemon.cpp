@@ -1,12 +1,14 @@
 #include "daemon/daemon.hpp"
 
 #include "common/files.hpp"
+#include "common/protocol.hpp"
 #include "common/paths.hpp"
 #include "daemon/child.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/handlers/handler.hpp"
 #include "daemon/handover.hpp"
+#include "daemon/process_tree.hpp"
 #include "daemon/reactor.hpp"
 #include "daemon/readiness.hpp"
 #include "daemon/registry.hpp"
@@ -23,6 +25,7 @@
 #include <optional>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <set>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -181,7 +184,7 @@ std::string exec_update(Context& ctx, const ControlServer& server, DaemonFds fds
 Result<HandoverState> read_handover(const DaemonOptions& opts) {
     auto text = read_state_file(opts.resume_fd);
     if (!text) return text.error();
-    auto state = nlohmann::json::parse(*text, nullptr, false);
+    auto state = protocol::parse_untrusted(*text);
     auto valid = parse_handover(state);
     if (valid) {
         // Whatever the old image left open beyond what it handed over (a library's file that
@@ -357,12 +360,21 @@ int run_daemon(const DaemonOptions& opts) {
     // The resource watch: every instance's CPU and memory once a second (and memory limits).
     std::function<void()> sample_tick = [&] {
         supervisor.sample_all();
+        // Output held for a full disk whose pipes have closed meanwhile: retried here.
+        for (auto& [name, app] : registry.apps())
+            if (app.logs->blocked()) app.logs->flush();
         handlers::feed_monitors(ctx);
         reactor.after(1000, sample_tick);
     };
     reactor.after(1000, sample_tick);
 
     reactor.run();
+    // Every instance is stopped; whatever apps left behind that the daemon inherited (a
+    // daemonised grandchild of an app deleted earlier, say) ends with the daemon.
+    std::set<pid_t> mains;
+    for (const auto& [id, inst] : registry.instances())
+        if (inst.pid > 0) mains.insert(inst.pid);
+    for (const auto& p : all_inherited(mains)) ::kill(p.pid, SIGKILL);
     supervisor.drain_all_output();
 
     server.close();

@@ -4,6 +4,7 @@
 #include "daemon/app_logs.hpp"
 #include "daemon/file_watch.hpp"
 #include "daemon/listen_sockets.hpp"
+#include "daemon/process_tree.hpp"
 #include "daemon/reactor.hpp"
 #include "daemon/restart_policy.hpp"
 
@@ -37,6 +38,9 @@ struct Instance {
 
     pid_t pid = 0;  ///< main process, 0 when none
     pid_t pgid = 0; ///< its process group while any member may live (outlives pid during stop)
+    /// Its processes outside that group (setsid, setpgid) or inherited by the daemon, as last
+    /// gathered by a stop or an exit: they are ended with it.
+    std::vector<ProcId> strays;
     Status status = Status::stopped;
     int restarts = 0;
     RestartHistory history;

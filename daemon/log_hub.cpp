@@ -23,6 +23,11 @@ nlohmann::json line_event(const std::string& app, std::optional<int> id, Stream 
             {"line", escape_invalid_utf8(text)}};
 }
 
+bool LogHub::has_room() {
+    std::erase_if(m_subs, [](const Subscriber& s) { return !s.responder.connected(); });
+    return m_subs.size() < k_max_followers;
+}
+
 void LogHub::subscribe(LogFilter filter, Responder responder) {
     m_subs.push_back({std::move(filter), std::move(responder), 0});
 }

@@ -42,8 +42,13 @@ inline constexpr std::size_t k_follower_backlog = 1024 * 1024;
 nlohmann::json line_event(const std::string& app, std::optional<int> id, Stream stream,
                           std::optional<std::int64_t> wall_ms, std::string_view text);
 
+/// Most live followers (`logs` and `monit` connections) served at once.
+inline constexpr std::size_t k_max_followers = 256;
+
 class LogHub {
   public:
+    /// True when another follower may subscribe (forgets followers that hung up first).
+    bool has_room();
     /// Sends matching lines to `responder` as `line` events until its client hangs up.
     void subscribe(LogFilter filter, Responder responder);
     /// True when some follower is connected (publishing costs nothing otherwise).

@@ -1,5 +1,6 @@
 // reind: the rein daemon. Everything lives in the rein_daemon library; this only reads flags.
 // (stdio, not iostreams: iostreams' start-up touches pages the idle daemon would then keep.)
+#include "daemon/child.hpp"
 #include "daemon/daemon.hpp"
 
 #include <cstdio>
@@ -38,5 +39,9 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    // Room for the daemon's own descriptors (every app's pipes, clients, log files): a crash
+    // storm or a thousand apps must not leave it unable to reap, restart or log. Apps get the
+    // original limit back.
+    rein::daemon::raise_fd_limit(opts.resume_fd >= 0);
     return rein::daemon::run_daemon(opts);
 }

@@ -26,6 +26,8 @@ constexpr std::size_t k_turn_budget = 1024 * 1024;
 // puts 1 MiB into the pipe in 2 ms, so the pause is shorter than what the grown pipe holds.
 constexpr std::int64_t k_busy_us = 1000;
 constexpr std::int64_t k_pause_ms = 2;
+// How often held output (a full disk) is offered to the files again.
+constexpr std::int64_t k_hold_retry_ms = 250;
 } // namespace
 
 OutputCapture::OutputCapture(Reactor& reactor, UniqueFd read_end, std::shared_ptr<AppLogs> logs,
@@ -37,10 +39,43 @@ OutputCapture::OutputCapture(Reactor& reactor, UniqueFd read_end, std::shared_pt
 
 OutputCapture::~OutputCapture() {
     if (m_pause_timer) m_reactor.cancel(m_pause_timer);
-    if (m_fd) m_reactor.remove(m_fd.get());
+    if (m_hold_timer)
+        m_reactor.cancel(m_hold_timer);
+    else if (m_fd)
+        m_reactor.remove(m_fd.get()); // a held pipe is not in the reactor
+}
+
+void OutputCapture::hold() {
+    if (m_hold_timer) return;
+    if (m_pause_timer) m_reactor.cancel(m_pause_timer);
+    m_pause_timer = 0;
+    // Out of the reactor altogether: a pipe whose writer is gone reports a hang-up on every
+    // wait, even with no events asked for.
+    m_reactor.remove(m_fd.get());
+    m_hold_timer = m_reactor.after(k_hold_retry_ms, [this] { retry_held(); });
+}
+
+void OutputCapture::retry_held() {
+    m_hold_timer = 0;
+    m_logs->flush();
+    if (m_logs->blocked()) {
+        m_hold_timer = m_reactor.after(k_hold_retry_ms, [this] { retry_held(); });
+        return;
+    }
+    m_reactor.add(m_fd.get(), EPOLLIN, [this](std::uint32_t) { on_readable(); });
+    pump(k_turn_budget);
 }
 
 void OutputCapture::drain() {
+    if (m_hold_timer) {
+        // The files are blocked: the rest stays in the pipe (the kernel holds it) until they
+        // take more; the app is gone, so nothing more comes in meanwhile.
+        m_logs->flush();
+        if (m_logs->blocked()) return;
+        m_reactor.cancel(m_hold_timer);
+        m_hold_timer = 0;
+        m_reactor.add(m_fd.get(), EPOLLIN, [this](std::uint32_t) { on_readable(); });
+    }
     pump(SIZE_MAX);
 }
 
@@ -60,7 +95,7 @@ void OutputCapture::on_readable() {
 }
 
 void OutputCapture::pause() {
-    if (m_pause_timer) return;
+    if (m_pause_timer || m_hold_timer) return;
     // Room for what the app writes during the pause. Only busy pipes are grown, and only while
     // busy: pipe memory counts against a per-user limit that all of the user's pipes share.
     if (!m_grown) m_grown = fcntl(m_fd.get(), F_SETPIPE_SZ, int(k_big_pipe)) >= 0;
@@ -117,6 +152,10 @@ OutputCapture::Pumped OutputCapture::pump(std::size_t budget) {
     }
     if (eof) m_splitter.finish(emit);
     m_logs->flush();
+    if (!eof && m_logs->blocked()) {
+        hold();
+        return {taken, false};
+    }
     if (eof) {
         if (m_pause_timer) m_reactor.cancel(m_pause_timer);
         m_pause_timer = 0;

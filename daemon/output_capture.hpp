@@ -52,6 +52,10 @@ class OutputCapture {
     void on_readable();
     void pause();
     void resume();
+    /// The log files took less than was read (disk full): stop reading the pipe, so the app
+    /// blocks once it is full, and try the files again every k_hold_retry_ms.
+    void hold();
+    void retry_held();
 
     Reactor& m_reactor;
     UniqueFd m_fd;
@@ -59,6 +63,7 @@ class OutputCapture {
     int m_id;
     bool m_grown = false;            ///< the pipe is enlarged (while it is busy)
     std::uint64_t m_pause_timer = 0; ///< set while the pipe is not watched (a batching pause)
+    std::uint64_t m_hold_timer = 0;  ///< set while the pipe is not read (the files are blocked)
     std::int64_t m_last_data_us = 0; ///< when a read last found data
     Stream m_stream;
     LineSplitter m_splitter;

@@ -1,8 +1,11 @@
 #include "daemon/readiness.hpp"
 
+#include "common/protocol.hpp"
+
 #include "daemon/reactor.hpp"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <sys/socket.h>
@@ -31,7 +34,7 @@ NotifySocket::NotifySocket(Reactor& reactor, Handler handler)
 NotifySocket::~NotifySocket() {
     if (!m_fd) return;
     m_reactor.remove(m_fd.get());
-    unlink(m_path.c_str());
+    if (!m_path.starts_with('@')) unlink(m_path.c_str());
 }
 
 rein::Status NotifySocket::bind(const std::string& path) {
@@ -44,11 +47,19 @@ rein::Status NotifySocket::bind(const std::string& path) {
     if (path.size() >= sizeof addr.sun_path)
         return make_error("failed", "notify socket path too long: " + path);
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    unlink(path.c_str()); // stale: the daemon lock says no other daemon serves this home
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    // '@' names an abstract socket (as in systemd's NOTIFY_SOCKET): no file, no permissions.
+    const bool abstract = path.starts_with('@');
+    socklen_t len = sizeof addr;
+    if (abstract) {
+        addr.sun_path[0] = '\0';
+        len = socklen_t(offsetof(sockaddr_un, sun_path) + path.size());
+    } else {
+        unlink(path.c_str()); // stale: the daemon lock says no other daemon serves this home
+    }
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0)
         return make_error("failed", "bind " + path + ": " + strerror(errno));
     // Apps running as another uid may notify too; the sender's pid decides what counts.
-    chmod(path.c_str(), 0666);
+    if (!abstract) chmod(path.c_str(), 0666);
     adopt(std::move(fd), path);
     return Ok{};
 }
@@ -108,7 +119,7 @@ void NodeChannel::on_readable() {
     m_buf.append(buf, std::size_t(n));
     if (m_buf.size() > 64 * 1024) m_buf.clear(); // not a message we understand; keep memory flat
     for (auto nl = m_buf.find('\n'); nl != std::string::npos; nl = m_buf.find('\n')) {
-        auto msg = nlohmann::json::parse(m_buf.substr(0, nl), nullptr, false);
+        auto msg = protocol::parse_untrusted(std::string_view(m_buf).substr(0, nl));
         m_buf.erase(0, nl + 1);
         if (msg == "ready" || (msg.is_object() && msg.value("type", "") == "ready")) m_on_ready();
     }

@@ -4,6 +4,11 @@
 
 namespace rein::daemon {
 
+std::int64_t shortage_retry_delay(std::int64_t last_ms) {
+    if (last_ms <= 0) return k_shortage_retry_ms;
+    return std::min<std::int64_t>(last_ms * 3 / 2, k_max_backoff_ms);
+}
+
 RestartDecision decide_restart(const AppSpec& spec, const RestartHistory& history,
                                const RunEnd& end) {
     RestartDecision d;

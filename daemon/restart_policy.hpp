@@ -33,6 +33,16 @@ inline constexpr std::int64_t k_max_backoff_ms = 15000;
 /// A run this long resets the exponential backoff to its first delay.
 inline constexpr std::int64_t k_backoff_reset_ms = 30000;
 
+/// First wait before a spawn that failed for want of a resource (descriptors, memory,
+/// processes) is tried again.
+inline constexpr std::int64_t k_shortage_retry_ms = 1000;
+
+/// The wait before the next try of a spawn that failed for a resource shortage, the last wait
+/// having been `last_ms` (0: this is the first failure): the policy's exponential backoff
+/// (x1.5, at most k_max_backoff_ms) from k_shortage_retry_ms. Such a failure is not a run of
+/// the app, so it never counts as an unstable restart.
+std::int64_t shortage_retry_delay(std::int64_t last_ms);
+
 /// Decides restart, stop (autorestart off, a stop_exit_code) or error (out of max_restarts).
 RestartDecision decide_restart(const AppSpec& spec, const RestartHistory& history,
                                const RunEnd& end);

@@ -2,15 +2,20 @@
 
 #include "daemon/child.hpp"
 #include "daemon/clock.hpp"
+#include "daemon/identity.hpp"
 #include "daemon/output_capture.hpp"
 #include "daemon/readiness.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <set>
 #include <fstream>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,11 +58,53 @@ bool uses_node(const AppSpec& spec) {
     return base(spec.interpreter) == "node" || base(spec.script) == "node";
 }
 
+// The lowest descriptor an app's pipe or channel may not have. The last ones of the daemon's
+// limit (1/16, 8 to 256) are kept for its own needs: control connections, new apps' log files,
+// /proc reads, pid files. However many instances crash and restart, the daemon can still answer,
+// log and reap; instances wait for descriptors instead. Read at every spawn: the limit may be
+// changed from outside (prlimit).
+int pipe_fd_ceiling() {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rlim_t(INT_MAX)) return INT_MAX;
+    long limit = long(rl.rlim_cur);
+    return int(limit - std::clamp(limit / 16, 8L, 256L));
+}
+
+// Takes the two descriptors of a new pipe or socket pair when both are below `ceiling`; else
+// closes them and fails with errno EMFILE (the reserve is not for apps).
+bool take_below(int fds[2], int ceiling, UniqueFd& a, UniqueFd& b) {
+    a.reset(fds[0]);
+    b.reset(fds[1]);
+    if (std::max(fds[0], fds[1]) < ceiling) return true;
+    a.reset();
+    b.reset();
+    errno = EMFILE;
+    return false;
+}
+
+// A close-on-exec pipe below `ceiling`; false with errno set when there is none to be had.
+bool open_pipe(int ceiling, UniqueFd& read_end, UniqueFd& write_end) {
+    int p[2];
+    return pipe2(p, O_CLOEXEC) == 0 && take_below(p, ceiling, read_end, write_end);
+}
+
 } // namespace
 
-std::vector<std::string> Supervisor::build_env(const App& app, const Instance& inst) const {
+std::vector<std::string> Supervisor::build_env(const App& app, const Instance& inst,
+                                               const Identity* identity) const {
     const AppSpec& spec = app.spec;
     std::map<std::string, std::string> env = spec.base_env;
+    if (identity) {
+        // The caller's HOME, USER, ... belong to the caller, not to the user the app runs as
+        // (as with systemd's User=); the app's own env may still set them.
+        env["HOME"] = identity->home;
+        env["USER"] = identity->name;
+        env["LOGNAME"] = identity->name;
+        if (identity->shell.empty())
+            env.erase("SHELL");
+        else
+            env["SHELL"] = identity->shell;
+    }
     for (const auto& [k, v] : spec.env) env[k] = v;
     env["REIN_APP_NAME"] = spec.name;
     env["REIN_APP_ID"] = std::to_string(inst.id);
@@ -97,22 +144,22 @@ void Supervisor::spawn(Instance& inst) {
     if (!app) return;
     const AppSpec& spec = app->spec;
 
-    int out_pipe[2], err_pipe[2];
-    if (pipe2(out_pipe, O_CLOEXEC) != 0) {
-        spdlog::error("{}[{}]: pipe: {}", spec.name, inst.id, std::strerror(errno));
-        inst.status = Status::errored;
-        return;
+    // What can run short comes first: descriptors here, processes or memory at the fork. A
+    // shortage is waited out (spawn_failed); it is never the app's failure.
+    int ceiling = pipe_fd_ceiling();
+    UniqueFd out_r, out_w, err_r, err_w;
+    if (!open_pipe(ceiling, out_r, out_w) || !open_pipe(ceiling, err_r, err_w)) {
+        int e = errno;
+        return spawn_failed(inst, std::string("pipe: ") + std::strerror(e),
+                            is_resource_shortage(e));
     }
-    if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-        spdlog::error("{}[{}]: pipe: {}", spec.name, inst.id, std::strerror(errno));
-        close(out_pipe[0]);
-        close(out_pipe[1]);
-        inst.status = Status::errored;
-        return;
-    }
-    UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]), err_r(err_pipe[0]), err_w(err_pipe[1]);
     fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
     fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
+
+    // The user database may have changed since the app was started: resolve it every time.
+    auto who = app_identity(spec);
+    if (!who) return spawn_failed(inst, who.error().message, false);
+    const std::optional<Identity>& identity = *who;
 
     SpawnRequest req;
     if (!spec.interpreter.empty()) {
@@ -121,13 +168,16 @@ void Supervisor::spawn(Instance& inst) {
     }
     req.argv.push_back(spec.script);
     req.argv.insert(req.argv.end(), spec.args.begin(), spec.args.end());
-    req.env = build_env(*app, inst);
+    req.env = build_env(*app, inst, identity ? &*identity : nullptr);
     req.cwd = spec.cwd;
     req.stdout_fd = out_w.get();
     req.stderr_fd = err_w.get();
     req.uid = spec.uid;
     req.gid = spec.gid;
-    req.user = spec.user;
+    if (identity) {
+        req.gid = identity->gid;
+        req.groups = identity->groups;
+    }
     if (app->sockets) {
         for (const auto& fd : app->sockets->fds) req.pass_fds.push_back(fd.get());
         req.listen_pid = true;
@@ -135,22 +185,24 @@ void Supervisor::spawn(Instance& inst) {
     UniqueFd channel; // the daemon's end of a Node IPC channel
     UniqueFd channel_child;
     if (spec.wait_ready && uses_node(spec)) {
+        // Without it the app would be told of a NODE_CHANNEL_FD it does not have.
         int sv[2];
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0) {
-            channel.reset(sv[0]);
-            channel_child.reset(sv[1]);
-            // Node expects a blocking socket on its side.
-            fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) & ~O_NONBLOCK);
-            req.pass_fds.push_back(sv[1]);
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) != 0 ||
+            !take_below(sv, ceiling, channel, channel_child)) {
+            int e = errno;
+            return spawn_failed(inst, std::string("socketpair: ") + std::strerror(e),
+                                is_resource_shortage(e));
         }
+        // Node expects a blocking socket on its side.
+        fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) & ~O_NONBLOCK);
+        req.pass_fds.push_back(sv[1]);
     }
 
     auto pid = spawn_process(req);
-    if (!pid) {
-        spdlog::error("{}[{}]: {}", spec.name, inst.id, pid.error().message);
-        inst.status = Status::errored;
-        return;
-    }
+    if (!pid)
+        return spawn_failed(inst, pid.error().message, pid.error().code == k_resource_shortage);
+    if (m_shortage_retry_ms.erase(inst.id))
+        spdlog::info("{}[{}]: the resources it waited for are back", spec.name, inst.id);
     m_registry.set_pid(inst, *pid);
     inst.pgid = *pid;
     inst.status = spec.wait_ready ? Status::launching : Status::online;
@@ -167,7 +219,8 @@ void Supervisor::spawn(Instance& inst) {
     capture(inst.id, app->logs, std::move(out_r), Stream::out, {});
     capture(inst.id, app->logs, std::move(err_r), Stream::err, {});
     if (auto pf = pid_file_for(spec, inst); !pf.empty()) {
-        std::ofstream(pf) << *pid << '\n';
+        if (auto err = write_pid_file(pf, *pid, identity ? &*identity : nullptr); !err.empty())
+            spdlog::warn("{}[{}]: {}", spec.name, inst.id, err);
     }
     spdlog::info("{}[{}]: started pid {}", spec.name, inst.id, *pid);
 
@@ -184,6 +237,26 @@ void Supervisor::spawn(Instance& inst) {
         spdlog::warn("{}[{}]: not ready after listen_timeout; online anyway", i->app, id);
         finish_launch(*i, true);
     });
+}
+
+void Supervisor::spawn_failed(Instance& inst, const std::string& why, bool shortage) {
+    if (!shortage) {
+        spdlog::error("{}[{}]: {}", inst.app, inst.id, why);
+        inst.status = Status::errored;
+        return;
+    }
+    // More entries than instances: some are of instances deleted while they waited.
+    if (m_shortage_retry_ms.size() > m_registry.instances().size())
+        std::erase_if(m_shortage_retry_ms,
+                      [this](const auto& entry) { return !m_registry.find(entry.first); });
+    auto [it, first] = m_shortage_retry_ms.try_emplace(inst.id, 0);
+    it->second = shortage_retry_delay(it->second);
+    // Once per instance: a shortage lasting minutes must not fill the log (nor the disk).
+    if (first)
+        spdlog::warn("{}[{}]: cannot start for now ({}); waiting for the system to have room "
+                     "again, trying every {}-{} s (not logged again)",
+                     inst.app, inst.id, why, k_shortage_retry_ms / 1000, k_max_backoff_ms / 1000);
+    schedule_restart(inst, it->second);
 }
 
 void Supervisor::capture(int id, std::shared_ptr<AppLogs> logs, UniqueFd fd, Stream stream,
@@ -207,13 +280,38 @@ void Supervisor::open_channel(int id, UniqueFd fd) {
 
 void Supervisor::schedule_restart(Instance& inst, std::int64_t delay_ms) {
     inst.status = Status::waiting_restart;
+    if (inst.restart_timer) m_reactor.cancel(inst.restart_timer); // one pending start at most
     int id = inst.id;
     inst.restart_timer = m_reactor.after(delay_ms, [this, id] {
         Instance* i = m_registry.find(id);
         if (!i || i->status != Status::waiting_restart) return;
         i->restart_timer = 0;
-        spawn(*i);
+        m_spawn_queue.push_back(id);
+        if (!m_spawn_queued) {
+            m_spawn_queued = true;
+            m_reactor.after(0, [this] { spawn_queued(); });
+        }
     });
+}
+
+void Supervisor::spawn_queued() {
+    m_spawn_queued = false;
+    // A fork costs a fraction of a millisecond (more on a busy machine): 200 instances crashing
+    // at once would hold the loop for a good part of a second. Pipes, clients and signals get
+    // their turn between slices.
+    constexpr std::int64_t k_slice_us = 10000;
+    std::int64_t start = mono_us();
+    while (!m_spawn_queue.empty() && mono_us() - start < k_slice_us) {
+        int id = m_spawn_queue.front();
+        m_spawn_queue.pop_front();
+        // Stopped, started by hand or deleted meanwhile, or waiting again (a newer timer).
+        Instance* inst = m_registry.find(id);
+        if (inst && inst->status == Status::waiting_restart && !inst->restart_timer) spawn(*inst);
+    }
+    if (!m_spawn_queue.empty()) {
+        m_spawn_queued = true;
+        m_reactor.after(0, [this] { spawn_queued(); });
+    }
 }
 
 void Supervisor::start(int id) {
@@ -254,6 +352,10 @@ void Supervisor::stop(int id, Done done) {
     signal_group(inst->pgid, spec.kill_signal);
     // SIGCONT too: a stopped (SIGSTOP) process would never act on the stop signal.
     signal_group(inst->pgid, SIGCONT);
+    // Processes that left the group (setsid, setpgid) get the same, once each.
+    gather_strays(*inst);
+    signal_outside_group(inst->strays, inst->pgid, spec.kill_signal);
+    signal_outside_group(inst->strays, inst->pgid, SIGCONT);
     inst->kill_timer = m_reactor.after(spec.kill_timeout_ms, [this, id] { escalate(id); });
 }
 
@@ -264,7 +366,32 @@ void Supervisor::escalate(int id) {
     if (inst->status != Status::stopping) return;
     spdlog::warn("{}[{}]: still running after kill_timeout, sending SIGKILL", inst->app, id);
     signal_group(inst->pgid, SIGKILL);
-    // The group's last members are reaped by reap(); nothing survives SIGKILL for long.
+    gather_strays(*inst); // they may have forked meanwhile
+    signal_outside_group(inst->strays, 0, SIGKILL);
+    // The last of them are reaped by reap() (the daemon is their subreaper once their parents
+    // are gone); nothing survives SIGKILL for long.
+}
+
+void Supervisor::gather_strays(Instance& inst) {
+    std::set<pid_t> mains;
+    for (const auto& [id, other] : m_registry.instances())
+        if (other.pid > 0) mains.insert(other.pid);
+    std::vector<ProcId> found = process_tree(inst.pid);
+    for (auto& p : inherited_processes(inst.id, mains)) found.push_back(p);
+    for (const auto& old : inst.strays)
+        if (still_running(old)) found.push_back(old);
+    inst.strays.clear();
+    for (const auto& p : found) {
+        if (p.pid == inst.pid || p.pgid == inst.pgid) continue; // the group is signalled whole
+        bool dup = false;
+        for (const auto& q : inst.strays) dup = dup || q.same_process(p);
+        if (!dup) inst.strays.push_back(p);
+    }
+}
+
+bool Supervisor::strays_alive(Instance& inst) {
+    std::erase_if(inst.strays, [](const ProcId& p) { return !still_running(p); });
+    return !inst.strays.empty();
 }
 
 void Supervisor::drain_output(int id) {
@@ -341,7 +468,8 @@ void Supervisor::reap() {
     // A stop finishes once the main process and every group member are gone.
     std::vector<int> finished;
     for (auto& [id, inst] : m_registry.instances())
-        if (inst.status == Status::stopping && inst.pid == 0 && !group_alive(inst.pgid))
+        if (inst.status == Status::stopping && inst.pid == 0 && !group_alive(inst.pgid) &&
+            !strays_alive(inst))
             finished.push_back(id);
     for (int id : finished)
         if (Instance* inst = m_registry.find(id)) finish_stop(*inst);
@@ -359,7 +487,10 @@ void Supervisor::on_exit(Instance& inst, int wait_status) {
         end.signal = inst.signal;
     }
     m_registry.set_pid(inst, 0);
-    if (auto pf = pid_file_for(app->spec, inst); !pf.empty()) unlink(pf.c_str());
+    if (auto pf = pid_file_for(app->spec, inst); !pf.empty()) {
+        auto identity = app_identity(app->spec);
+        remove_pid_file(pf, identity && *identity ? &**identity : nullptr);
+    }
     spdlog::info("{}[{}]: exited ({} {}) after {} ms", inst.app, inst.id,
                  end.exit_code ? "code" : "signal", end.exit_code ? *end.exit_code : *end.signal,
                  end.uptime_ms);
@@ -380,8 +511,12 @@ void Supervisor::on_exit(Instance& inst, int wait_status) {
         }
     }
 
-    // The main process is gone on its own: like systemd, take its leftovers with it.
+    // The main process is gone on its own: like systemd, take its leftovers with it, those
+    // that left its group included.
     signal_group(inst.pgid, SIGKILL);
+    gather_strays(inst);
+    signal_outside_group(inst.strays, 0, SIGKILL);
+    inst.strays.clear();
     inst.pgid = 0;
 
     RestartDecision d = decide_restart(app->spec, inst.history, end);
@@ -397,10 +532,14 @@ void Supervisor::on_exit(Instance& inst, int wait_status) {
         break;
     case RestartDecision::Action::restart:
         inst.restarts++;
-        if (d.delay_ms <= 0)
-            spawn(inst);
-        else
-            schedule_restart(inst, d.delay_ms);
+        // The run's last lines go to the files now and its pipes close (the process is gone;
+        // only a grandchild that left the group could still hold them): a crash loop holds two
+        // pipes per instance, however busy the loop is.
+        drain_output(inst.id);
+        // Never spawned from here, even without a delay: reap() calls this for each exited
+        // child in one go, and a fork per exit would keep it reaping children that exit
+        // meanwhile, never back in the loop (no pipe read or closed, no client answered).
+        schedule_restart(inst, std::max<std::int64_t>(d.delay_ms, 0));
         break;
     }
 }

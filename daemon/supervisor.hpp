@@ -5,6 +5,7 @@
 #include "daemon/registry.hpp"
 
 #include <ctime>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 namespace rein::daemon {
 
 class OutputCapture;
+struct Identity;
 class NodeChannel;
 
 /// An instance's output pipe that a new daemon image takes over (rein update).
@@ -109,16 +111,30 @@ class Supervisor {
                  std::string_view partial);
     /// Serves the daemon's end of instance `id`'s Node IPC channel.
     void open_channel(int id, UniqueFd fd);
-    /// waiting_restart, then a spawn after `delay_ms`.
+    /// waiting_restart, then a spawn after `delay_ms` (through the spawn queue).
     void schedule_restart(Instance& inst, std::int64_t delay_ms);
+    /// Spawns the queued instances that still wait, for at most a slice of time, then leaves
+    /// the rest to a later loop turn: a storm of restarts shares the loop with everything else.
+    void spawn_queued();
     void reload_next(std::shared_ptr<ReloadRun> run);
     void spawn(Instance& inst);
+    /// A spawn that could not happen; `why` says what failed. Short of a resource (descriptors,
+    /// memory, processes), the instance waits and tries again on the restart policy's backoff
+    /// for as long as the shortage lasts, logged once: that is not a run of the app, so it never
+    /// counts as an unstable restart. Anything else leaves it errored.
+    void spawn_failed(Instance& inst, const std::string& why, bool shortage);
     /// Ends a launch: online when `ready`, and runs the instance's on_ready callbacks.
     void finish_launch(Instance& inst, bool ready);
     void on_exit(Instance& inst, int wait_status);
     void finish_stop(Instance& inst);
     void escalate(int id);
-    std::vector<std::string> build_env(const App& app, const Instance& inst) const;
+    /// Finds the instance's processes outside its group (inst.strays): its tree, what the
+    /// daemon inherited of it, and earlier strays still running.
+    void gather_strays(Instance& inst);
+    /// Forgets strays that have ended; true while any runs.
+    bool strays_alive(Instance& inst);
+    std::vector<std::string> build_env(const App& app, const Instance& inst,
+                                       const Identity* identity) const;
 
     Reactor& m_reactor;
     Registry& m_registry;
@@ -133,7 +149,13 @@ class Supervisor {
     std::unordered_map<std::uint64_t, Capture> m_captures;
     std::unordered_map<int, std::unique_ptr<NodeChannel>> m_channels; ///< by instance id
     std::uint64_t m_next_capture = 1;
-    int m_reloads = 0; ///< reloads running
+    /// Instances whose last spawn failed for a resource shortage: the wait before the next try.
+    std::unordered_map<int, std::int64_t> m_shortage_retry_ms;
+    /// Instances whose restart is due, oldest first (see spawn_queued); an id whose instance no
+    /// longer waits is skipped.
+    std::deque<int> m_spawn_queue;
+    bool m_spawn_queued = false; ///< a spawn_queued() is scheduled
+    int m_reloads = 0;           ///< reloads running
 };
 
 /// Calls `done` once `count` completions have been reported through the returned callable.

@@ -20,7 +20,7 @@ Runner setup_restart(CLI::App& sub) {
         if (!is_ecosystem_path(o->sel)) return run_selector_command(ctx, "restart", o->sel, extra);
         auto apps = load_ecosystem(o->sel, caller_load_options());
         if (!apps) return report(apps.error());
-        extra["apps"] = *apps;
+        extra.update(apps_request(*apps));
         auto client = ctx.connect();
         if (!client) return k_exit_failed;
         auto reply = client->call("restart", extra);

@@ -128,7 +128,7 @@ int run_foreground(Context& ctx, const RunOpts& o) {
     // Following first, on the same connection: the daemon subscribes it before it starts the
     // apps, so not even their first lines are missed.
     auto logs = client->send_request("logs", {{"lines", 0}, {"stream", true}});
-    auto start = client->send_request("start", {{"apps", *apps}});
+    auto start = client->send_request("start", apps_request(*apps));
     bool ok = logs && start;
     if (ok)
         ok = follow(ctx, *client, *start);

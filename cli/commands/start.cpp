@@ -66,7 +66,7 @@ int run_start(Context& ctx, const StartOpts& o) {
 
     auto client = ctx.connect();
     if (!client) return k_exit_failed;
-    auto reply = client->call("start", {{"apps", specs}});
+    auto reply = client->call("start", apps_request(specs));
     if (!reply) return report(reply.error());
     for (const auto& a : reply->at("apps"))
         if (a.value("action", "") == "already_online")

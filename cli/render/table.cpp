@@ -123,6 +123,8 @@ std::string describe_blocks(const nlohmann::json& rows, bool color) {
         kv.emplace_back("status",
                         color ? std::string(status_color(status)) + status + ansi::reset : status);
         if (r.value("status_text", "") != "") kv.emplace_back("app status", str(r["status_text"]));
+        if (r.value("log_error", nlohmann::json()).is_string())
+            kv.emplace_back("log problem", str(r["log_error"]));
         for (const char* key : {"name", "namespace", "id", "instance", "exec_mode", "pid",
                                 "restarts", "unstable_restarts", "exit_code", "signal"})
             kv.emplace_back(key, str(r[key]));

@@ -1,6 +1,7 @@
 #include "daemon/handlers/app_update.hpp"
 
 #include "daemon/clock.hpp"
+#include "daemon/identity.hpp"
 
 #include <set>
 
@@ -12,25 +13,19 @@ Result<std::vector<PreparedApp>> prepare_apps(Context& ctx, const nlohmann::json
         return make_error(protocol::code::bad_request, "\"apps\" must be a non-empty array");
     std::vector<PreparedApp> out;
     std::set<std::string> names;
+    // An environment every app shares comes once, beside the apps (apps_request()).
+    std::map<std::string, std::string> shared_env;
+    if (req.contains("base_env")) shared_env = req.at("base_env").get<decltype(shared_env)>();
     for (const auto& j : apps) {
         PreparedApp p;
         p.spec = j.get<AppSpec>();
+        if (!j.contains("base_env")) p.spec.base_env = shared_env;
         const AppSpec& s = p.spec;
-        if (s.name.empty() || s.script.empty())
-            return make_error(protocol::code::bad_request, "an app needs a name and a script");
-        if (s.instances < 1 || s.instances > k_max_instances)
-            return make_error(protocol::code::bad_request, "app '" + s.name +
-                                                               "': instances must be 1.." +
-                                                               std::to_string(k_max_instances));
-        if (s.kill_timeout_ms < 0 || s.min_uptime_ms < 0 || s.restart_delay_ms < 0 ||
-            s.exp_backoff_restart_delay_ms < 0 || s.max_restarts < 0)
-            return make_error(protocol::code::bad_request,
-                              "app '" + s.name + "': durations and counts cannot be negative");
+        if (auto ok = check_spec(s); !ok) return ok.error();
+        if (auto who = app_identity(s); !who)
+            return make_error(who.error().code, "app '" + s.name + "': " + who.error().message);
         if (!names.insert(s.name).second)
             return make_error(protocol::code::bad_request, "app '" + s.name + "' given twice");
-        if (s.uid && geteuid() != 0 && *s.uid != geteuid())
-            return make_error(protocol::code::failed,
-                              "app '" + s.name + "': uid needs a daemon running as root");
         p.logs = std::make_shared<AppLogs>(s, ctx.paths.logs_dir(), &ctx.log_hub);
         if (auto err = p.logs->open(); !err.empty())
             return make_error(protocol::code::failed, "app '" + s.name + "': " + err);

@@ -1,11 +1,9 @@
 #pragma once
 // Shared by start and restart: turning the request's specs into apps, all or nothing.
+#include "common/spec_check.hpp"
 #include "daemon/handlers/handler.hpp"
 
 namespace rein::daemon {
-
-/// Far beyond any machine's cores; guards against a typo starting a fork bomb.
-inline constexpr int k_max_instances = 4096;
 
 /// A validated spec with its log files already open, ready to be installed.
 struct PreparedApp {

@@ -1,5 +1,6 @@
 #pragma once
 // What every request handler sees, and the explicit table of handlers.
+#include "common/json_fields.hpp"
 #include "common/paths.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/log_hub.hpp"

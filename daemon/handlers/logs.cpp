@@ -8,11 +8,14 @@ namespace rein::daemon::handlers {
 
 namespace {
 
+// The most history lines one request may ask for per file: they are all held in memory at once.
+constexpr long long k_max_tail_lines = 100000;
+
 // What a follower of this request should receive, including apps created after it started.
 Result<LogFilter> make_filter(Context& ctx, const nlohmann::json& req) {
     LogFilter f;
-    f.out = req.value("out", true);
-    f.err = req.value("err", true);
+    f.out = field_or(req, "out", true);
+    f.err = field_or(req, "err", true);
     if (!req.contains("selector") && !req.contains("names")) {
         f.all = true;
         return f;
@@ -48,8 +51,16 @@ Result<LogFilter> make_filter(Context& ctx, const nlohmann::json& req) {
 void logs(Context& ctx, const nlohmann::json& req, const Responder& reply) {
     auto filter = make_filter(ctx, req);
     if (!filter) return reply.fail(filter.error().code, filter.error().message);
-    long long lines = req.value("lines", 15LL);
-    if (lines < 0) return reply.fail(protocol::code::bad_request, "\"lines\" must be >= 0");
+    long long lines = field_or<long long>(req, "lines", 15);
+    if (lines < 0 || lines > k_max_tail_lines)
+        return reply.fail(protocol::code::bad_request,
+                          "\"lines\" must be 0.." + std::to_string(k_max_tail_lines));
+
+    const bool follow = field_or(req, "stream", true);
+    if (follow && !ctx.log_hub.has_room())
+        return reply.fail(protocol::code::busy, "the daemon serves at most " +
+                                                    std::to_string(k_max_followers) +
+                                                    " live followers at once");
 
     std::set<std::string> apps;
     for (const auto& [id, inst] : ctx.registry.instances()) {
@@ -72,7 +83,7 @@ void logs(Context& ctx, const nlohmann::json& req, const Responder& reply) {
                 reply.event(line_event(name, std::nullopt, stream, std::nullopt, text));
         }
     }
-    if (!req.value("stream", true)) return reply.ok({{"apps", apps}});
+    if (!follow) return reply.ok({{"apps", apps}});
     reply.streaming();
     ctx.log_hub.subscribe(std::move(*filter), reply);
 }

@@ -7,6 +7,10 @@ namespace rein::daemon::handlers {
 // event (a follower of all apps, skipped ahead when it falls behind). The same connection may
 // carry requests (restart, stop, ...) meanwhile.
 void monit(Context& ctx, const nlohmann::json&, const Responder& reply) {
+    if (!ctx.log_hub.has_room())
+        return reply.fail(protocol::code::busy, "the daemon serves at most " +
+                                                    std::to_string(k_max_followers) +
+                                                    " live followers at once");
     reply.streaming();
     nlohmann::json rows = nlohmann::json::array();
     for (auto& [id, inst] : ctx.registry.instances())

@@ -10,7 +10,7 @@ namespace rein::daemon::handlers {
 void reload(Context& ctx, const nlohmann::json& req, const Responder& reply) {
     auto ids = select_instances(ctx, req);
     if (!ids) return reply.fail(ids.error().code, ids.error().message);
-    long long parallel = req.value("parallel", 1LL);
+    long long parallel = field_or<long long>(req, "parallel", 1);
     if (parallel < 1) return reply.fail(protocol::code::bad_request, "\"parallel\" must be >= 1");
     ctx.supervisor.reload(*ids, int(std::min(parallel, 4096LL)),
                           [&ctx, reply](const std::string& error) {

@@ -21,6 +21,12 @@ void restart_ids(Context& ctx, const std::vector<int>& ids, const Responder& rep
 void restart(Context& ctx, const nlohmann::json& req, const Responder& reply) {
     std::optional<std::map<std::string, std::string>> new_env;
     if (req.contains("env")) new_env = req.at("env").get<std::map<std::string, std::string>>();
+    if (new_env)
+        for (const auto& [k, v] : *new_env)
+            if (k.empty() || k.find_first_of(std::string("=\0", 2)) != std::string::npos ||
+                v.find('\0') != std::string::npos)
+                return reply.fail(protocol::code::bad_request,
+                                  "\"env\" holds a bad variable name or a NUL character");
 
     if (req.contains("apps")) {
         auto prepared = prepare_apps(ctx, req);

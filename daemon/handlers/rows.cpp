@@ -47,6 +47,9 @@ nlohmann::json instance_row(Context& ctx, Instance& inst) {
         {"max_memory_restart",
          spec.max_memory_restart > 0 ? nlohmann::json(spec.max_memory_restart) : nlohmann::json()},
     };
+    // A full disk holds the app's output (it blocks) rather than lose it: say so where users look.
+    std::string log_problem = app->logs->problem();
+    row["log_error"] = log_problem.empty() ? nlohmann::json() : nlohmann::json(log_problem);
     return row;
 }
 

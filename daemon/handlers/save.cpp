@@ -1,4 +1,5 @@
 #include "common/files.hpp"
+#include "common/protocol.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/handlers/app_update.hpp"
 
@@ -52,7 +53,7 @@ void resurrect(Context& ctx, const nlohmann::json&, const Responder& reply) {
     if (!text)
         return reply.fail(protocol::code::failed,
                           "cannot read " + path + ": " + text.error().message);
-    nlohmann::json dump = nlohmann::json::parse(*text, nullptr, false);
+    nlohmann::json dump = protocol::parse_untrusted(*text);
     auto bad = [&](const std::string& why) {
         reply.fail(protocol::code::failed, path + ": not a dump rein can read (" + why + ")");
     };

@@ -9,8 +9,8 @@ void scale(Context& ctx, const nlohmann::json& req, const Responder& reply) {
     App* app = ctx.registry.find_app(name);
     if (!app) return reply.fail(protocol::code::not_found, "no app named '" + name + "'");
     long long target = req.contains("delta")
-                           ? app->spec.instances + req.at("delta").get<long long>()
-                           : req.at("instances").get<long long>();
+                           ? app->spec.instances + strict_integer<int>(req.at("delta"), "delta")
+                           : strict_integer<int>(req.at("instances"), "instances");
     if (target < 1 || target > k_max_instances)
         return reply.fail(protocol::code::bad_request,
                           "an app runs 1.." + std::to_string(k_max_instances) +

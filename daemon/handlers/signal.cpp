@@ -6,7 +6,7 @@ namespace rein::daemon::handlers {
 
 // signal {selector, signal: number}: sends it to each running matched instance's group.
 void signal(Context& ctx, const nlohmann::json& req, const Responder& reply) {
-    int sig = req.at("signal").get<int>();
+    int sig = strict_integer<int>(req.at("signal"), "signal");
     if (sig <= 0 || sig >= NSIG)
         return reply.fail(protocol::code::bad_request, "invalid signal number");
     auto ids = select_instances(ctx, req);

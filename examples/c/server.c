@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,13 @@ static void notify_ready(void) {
     if (!path || strlen(path) >= sizeof(((struct sockaddr_un*)0)->sun_path)) return;
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     strcpy(a.sun_path, path);
+    socklen_t len = sizeof a;
+    if (path[0] == '@') { /* an abstract socket (rein's is one): the name starts with a NUL */
+        a.sun_path[0] = '\0';
+        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+    }
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sendto(fd, "READY=1", 7, 0, (struct sockaddr*)&a, sizeof a);
+    sendto(fd, "READY=1", 7, 0, (struct sockaddr*)&a, len);
     close(fd);
 }
 

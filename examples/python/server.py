@@ -46,6 +46,8 @@ def inherited_socket():
 def notify_ready():
     path = os.environ.get("NOTIFY_SOCKET")
     if path:
+        if path.startswith("@"):  # an abstract socket (rein's is one), as systemd allows
+            path = "\0" + path[1:]
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
             s.sendto(b"READY=1", path)
 

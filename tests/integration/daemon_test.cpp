@@ -19,36 +19,6 @@ mode_t mode_of(const std::string& path) {
     return st.st_mode & 07777;
 }
 
-int connect_raw(const Home& h) {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::string p = h.path("rein.sock");
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", p.c_str());
-    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    return fd;
-}
-
-// Reads one line (bounded by the socket's receive timeout); "" when the daemon closed.
-std::string read_line(int fd) {
-    std::string line;
-    char c;
-    while (read(fd, &c, 1) == 1) {
-        if (c == '\n') return line;
-        line += c;
-    }
-    return line;
-}
-
-void send_all(int fd, const std::string& s) {
-    std::size_t off = 0;
-    while (off < s.size()) {
-        ssize_t n = send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-        if (n <= 0) return; // the daemon may close on us mid-way: that is allowed
-        off += std::size_t(n);
-    }
-}
-
 } // namespace
 
 TEST_CASE("the first command starts the daemon, which answers ping") {
@@ -96,7 +66,7 @@ TEST_CASE("garbage, wrong types and oversized requests leave the daemon serving"
     REQUIRE(h.rein({"ping"}).code == 0);
     pid_t d = h.daemon_pid();
 
-    int fd = connect_raw(h);
+    int fd = h.connect_raw();
     timeval tv{10, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     send_all(fd, "this is not json\n");
@@ -117,7 +87,7 @@ TEST_CASE("garbage, wrong types and oversized requests leave the daemon serving"
     close(fd);
 
     // Over 1 MiB without a newline: an error reply or a closed connection, nothing more.
-    fd = connect_raw(h);
+    fd = h.connect_raw();
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     send_all(fd, std::string(2 * 1024 * 1024, 'x'));
     std::string reply = read_line(fd);
@@ -125,7 +95,7 @@ TEST_CASE("garbage, wrong types and oversized requests leave the daemon serving"
     close(fd);
 
     // Binary junk with NULs, then a half request and a hang-up.
-    fd = connect_raw(h);
+    fd = h.connect_raw();
     send_all(fd, std::string("\0\xff\xfe{\"id\":\n", 9));
     send_all(fd, "{\"id\":9,\"cmd\":\"pi");
     close(fd);

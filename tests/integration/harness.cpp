@@ -12,6 +12,9 @@
 #include <fstream>
 #include <poll.h>
 #include <sstream>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -277,6 +280,37 @@ bool Background::read_until(const std::function<bool(const std::string&)>& pred,
         m_text.append(buf, std::size_t(n));
     }
     return true;
+}
+
+int Home::connect_raw() const {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::string p = path("rein.sock");
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", p.c_str());
+    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+std::string read_line(int fd) {
+    std::string line;
+    char c;
+    while (read(fd, &c, 1) == 1) {
+        if (c == '\n') return line;
+        line += c;
+    }
+    return line;
+}
+
+void send_all(int fd, const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) return; // the daemon may close on us mid-way: that is allowed
+        off += std::size_t(n);
+    }
 }
 
 } // namespace rein::test

@@ -72,6 +72,9 @@ class Home {
     /// The file's contents, or "" when missing.
     std::string read(const std::string& name) const;
 
+    /// A raw connection to the control socket (receive timeout 10 s), for hostile clients.
+    int connect_raw() const;
+
     /// The daemon's pid from reind.pid (0 when none).
     pid_t daemon_pid() const;
     /// Where sanitizer reports of the processes it starts go (sanitizer.<pid> files).
@@ -99,6 +102,11 @@ class Background {
     int m_out = -1;
     std::string m_text;
 };
+
+/// Reads one line from a raw connection; "" when the daemon closed it (or the timeout hit).
+std::string read_line(int fd);
+/// Sends all of `s`, stopping quietly when the daemon closes the connection.
+void send_all(int fd, const std::string& s);
 
 /// Reads a whole file ("" when missing).
 std::string slurp(const std::string& path);

@@ -48,3 +48,12 @@ TEST_CASE("to_line is one line and survives invalid UTF-8") {
     CHECK(line.find('\n') == line.size() - 1);
     CHECK(nlohmann::json::parse(line)["line"].get<std::string>().substr(0, 3) == "a\nb");
 }
+
+TEST_CASE("nesting past the depth limit is caught before parsing; brackets in strings do not count") {
+    CHECK_FALSE(json_too_deep("{\"a\":[[1]]}", 3));
+    CHECK(json_too_deep("{\"a\":[[[1]]]}", 3));
+    CHECK_FALSE(json_too_deep("{\"a\":\"[[[[[[\"}", 3));
+    CHECK_FALSE(json_too_deep("{\"a\":\"\\\"[[[[\"}", 3)); // an escaped quote does not end it
+    CHECK(parse_untrusted(std::string(100000, '[') + std::string(100000, ']')).is_discarded());
+    CHECK(parse_untrusted("{\"id\":[[1]],\"cmd\":\"ping\"}")["cmd"] == "ping");
+}
