@@ -12,8 +12,8 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <set>
 #include <fstream>
+#include <set>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/socket.h>

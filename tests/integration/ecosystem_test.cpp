@@ -75,7 +75,12 @@ TEST_CASE("fork-mode instances each get their index") {
         std::string pid_file = h.path("w-" + std::to_string(i) + ".pid");
         REQUIRE(wait_until([&] { return !slurp(pid_file).empty(); }));
         CHECK(std::stoi(slurp(pid_file)) == rows[i]["pid"].get<int>());
-        std::string env = slurp("/proc/" + std::to_string(rows[i]["pid"].get<int>()) + "/environ");
+        // The pid file is written right after fork: wait until the process has exec'd the app
+        // (its environ is then the app's, not the daemon's).
+        std::string environ_path =
+            "/proc/" + std::to_string(rows[i]["pid"].get<int>()) + "/environ";
+        REQUIRE(wait_until([&] { return has(slurp(environ_path), "REIN_APP_ID="); }));
+        std::string env = slurp(environ_path);
         for (char& c : env)
             if (c == '\0') c = '\n';
         CHECK(has(env, "WORKER=" + std::to_string(i) + "\n"));
