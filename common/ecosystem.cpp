@@ -37,6 +37,43 @@ Result<std::string> read_file(const std::string& shown, const std::string& path)
     return text;
 }
 
+/// Where a second YAML document starts: a `---` line (or a `...` end line) after content. Such
+/// markers stand at column 0, where no scalar of a block mapping or a JSON string can.
+std::optional<YAML::Mark> second_document(std::string_view text) {
+    bool content = false; // the current document has content
+    bool ended = false;   // a document with content was closed by `...`
+    int line = 0;
+    auto here = [&] {
+        YAML::Mark m;
+        m.line = line;
+        return m;
+    };
+    for (std::size_t at = 0; at < text.size(); ++line) {
+        std::size_t end = text.find('\n', at);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view l = text.substr(at, end - at);
+        at = end + 1;
+        if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+        auto marker = [&](std::string_view m) {
+            return l.substr(0, 3) == m && (l.size() == 3 || l[3] == ' ' || l[3] == '\t');
+        };
+        if (marker("---")) {
+            if (content) return here();
+            continue;
+        }
+        if (marker("...")) {
+            ended = ended || content;
+            content = false;
+            continue;
+        }
+        auto first = l.find_first_not_of(" \t");
+        if (first == std::string_view::npos || l[first] == '#' || l[first] == '%') continue;
+        if (ended) return here();
+        content = true;
+    }
+    return std::nullopt;
+}
+
 /// Where a scalar (key or value) below `root` holds a NUL byte: argv and the environment are
 /// C strings, so such a value would be cut short. Iterative: a deep file cannot overflow the
 /// stack here.
@@ -134,17 +171,18 @@ Result<std::vector<AppSpec>> load(const std::string& file, const LoadOptions& op
     auto text = read_file(file, abs.string());
     if (!text) return text.error();
 
-    std::vector<YAML::Node> docs;
+    // YAML::LoadAll of yaml-cpp 0.7 (Debian 12) never returns on some inputs (a lone ","),
+    // so the file is loaded as one document and a second one is found by its marker.
+    if (auto second = second_document(*text))
+        return file_error(file, *second, "only one YAML document is allowed per file");
+    YAML::Node root;
     try {
-        docs = YAML::LoadAll(*text);
+        root = YAML::Load(*text);
     } catch (const YAML::ParserException& e) {
         return file_error(file, e.mark, e.msg);
     }
-    if (docs.empty() || docs[0].IsNull())
+    if (root.IsNull())
         return file_error(file, YAML::Mark{}, "the file is empty; expected 'apps:' and a list");
-    if (docs.size() > 1)
-        return file_error(file, docs[1].Mark(), "only one YAML document is allowed per file");
-    const YAML::Node& root = docs[0];
     if (!root.IsMap())
         return file_error(file, root.Mark(), "expected a map with 'apps:' at the top level");
 

@@ -38,6 +38,18 @@ inline bool strict_bool(const nlohmann::json& v, const std::string& what) {
     return v.get<bool>();
 }
 
+/// A JSON array of integers as a container of them (std::vector<int>, std::set<int>, ...), each
+/// read with strict_integer.
+template <typename Container>
+Container integers(const nlohmann::json& v, const std::string& what) {
+    if (!v.is_array())
+        throw nlohmann::json::type_error::create(302, "\"" + what + "\" must be a list", &v);
+    Container out;
+    for (const auto& e : v)
+        out.insert(out.end(), strict_integer<typename Container::value_type>(e, what));
+    return out;
+}
+
 /// req[key] as T (integer or bool, strictly), or `fallback` when the key is absent.
 template <typename T>
 T field_or(const nlohmann::json& req, const char* key, T fallback) {

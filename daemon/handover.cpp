@@ -1,6 +1,7 @@
 #include "daemon/handover.hpp"
 
 #include "common/files.hpp"
+#include "common/json_fields.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -90,27 +91,31 @@ json instance_to_handover(const Instance& inst, std::optional<std::int64_t> rest
 Result<Instance> instance_from_handover(const json& j) {
     try {
         Instance inst;
-        inst.id = j.at("id").get<int>();
+        inst.id = strict_integer<int>(j.at("id"), "id");
         inst.app = j.at("app").get<std::string>();
-        inst.index = j.at("index").get<int>();
-        inst.pid = j.at("pid").get<pid_t>();
-        inst.pgid = j.at("pgid").get<pid_t>();
+        inst.index = strict_integer<int>(j.at("index"), "index");
+        inst.pid = strict_integer<pid_t>(j.at("pid"), "pid");
+        inst.pgid = strict_integer<pid_t>(j.at("pgid"), "pgid");
         auto status = status_from_string(j.at("status").get<std::string>());
         if (!status) return make_error("bad_handover", "unknown status " + j.at("status").dump());
         inst.status = *status;
-        inst.restarts = j.at("restarts").get<int>();
-        inst.history.unstable_restarts = j.at("unstable_restarts").get<int>();
-        inst.history.backoff_ms = j.at("backoff_ms").get<std::int64_t>();
-        inst.created_at_wall = j.at("created_at_wall").get<std::int64_t>();
-        inst.started_mono = j.at("started_mono").get<std::int64_t>();
-        inst.started_wall = j.at("started_wall").get<std::int64_t>();
-        if (!j.at("exit_code").is_null()) inst.exit_code = j.at("exit_code").get<int>();
-        if (!j.at("signal").is_null()) inst.signal = j.at("signal").get<int>();
+        inst.restarts = strict_integer<int>(j.at("restarts"), "restarts");
+        inst.history.unstable_restarts =
+            strict_integer<int>(j.at("unstable_restarts"), "unstable_restarts");
+        inst.history.backoff_ms = strict_integer<std::int64_t>(j.at("backoff_ms"), "backoff_ms");
+        inst.created_at_wall =
+            strict_integer<std::int64_t>(j.at("created_at_wall"), "created_at_wall");
+        inst.started_mono = strict_integer<std::int64_t>(j.at("started_mono"), "started_mono");
+        inst.started_wall = strict_integer<std::int64_t>(j.at("started_wall"), "started_wall");
+        if (!j.at("exit_code").is_null())
+            inst.exit_code = strict_integer<int>(j.at("exit_code"), "exit_code");
+        if (!j.at("signal").is_null()) inst.signal = strict_integer<int>(j.at("signal"), "signal");
         inst.status_text = j.at("status_text").get<std::string>();
-        inst.last_cpu_ticks = j.at("last_cpu_ticks").get<std::uint64_t>();
-        inst.last_cpu_mono = j.at("last_cpu_mono").get<std::int64_t>();
+        inst.last_cpu_ticks =
+            strict_integer<std::uint64_t>(j.at("last_cpu_ticks"), "last_cpu_ticks");
+        inst.last_cpu_mono = strict_integer<std::int64_t>(j.at("last_cpu_mono"), "last_cpu_mono");
         inst.cpu_percent = j.at("cpu_percent").get<double>();
-        inst.memory_bytes = j.at("memory_bytes").get<std::uint64_t>();
+        inst.memory_bytes = strict_integer<std::uint64_t>(j.at("memory_bytes"), "memory_bytes");
         if (inst.id < 0 || inst.pid < 0 || inst.pgid < 0)
             return make_error("bad_handover", "negative id or pid");
         if (is_running(inst.status) && inst.pid == 0)
@@ -194,16 +199,18 @@ Result<HandoverState> parse_handover(const json& s) {
             return fail("state format " + s.at("format").dump() + ", this reind reads " +
                         std::to_string(k_handover_format));
         h.version = s.value("version", "?");
-        h.started_wall = s.at("started_wall").get<std::int64_t>();
-        h.updated_wall = s.at("updated_wall").get<std::int64_t>();
-        h.next_id = s.at("next_id").get<int>();
-        h.kept_fds = s.at("kept_fds").get<std::vector<int>>();
+        h.started_wall = strict_integer<std::int64_t>(s.at("started_wall"), "started_wall");
+        h.updated_wall = strict_integer<std::int64_t>(s.at("updated_wall"), "updated_wall");
+        h.next_id = strict_integer<int>(s.at("next_id"), "next_id");
+        h.kept_fds = integers<std::vector<int>>(s.at("kept_fds"), "kept_fds");
         const json& fds = s.at("fds");
         for (const char* name : {"lock", "control", "notify"})
             if (!is_open_fd(fds.at(name)))
                 return fail(std::string("the ") + name + " descriptor is not open");
-        h.daemon = {fds.at("lock").get<int>(), fds.at("control").get<int>(),
-                    fds.at("notify").get<int>(), fds.at("fallback_exe").get<int>()};
+        h.daemon = {strict_integer<int>(fds.at("lock"), "lock"),
+                    strict_integer<int>(fds.at("control"), "control"),
+                    strict_integer<int>(fds.at("notify"), "notify"),
+                    strict_integer<int>(fds.at("fallback_exe"), "fallback_exe")};
 
         std::set<int> conns;
         for (const auto& c : s.at("connections")) {
@@ -211,13 +218,13 @@ Result<HandoverState> parse_handover(const json& s) {
             auto unsent = from_hex(c.at("unsent").get<std::string>());
             if (!is_open_fd(c.at("fd")) || !unread || !unsent)
                 return fail("a bad connection entry");
-            h.connections.push_back({c.at("fd").get<int>(), *unread, *unsent,
+            h.connections.push_back({strict_integer<int>(c.at("fd"), "fd"), *unread, *unsent,
                                      c.at("read_closed").get<bool>(), c.at("streaming").get<bool>(),
-                                     c.at("pending").get<int>()});
+                                     strict_integer<int>(c.at("pending"), "pending")});
             conns.insert(h.connections.back().fd);
         }
         auto request = [&conns](const json& j) -> std::optional<CarriedRequest> {
-            int fd = j.at("fd").get<int>();
+            int fd = strict_integer<int>(j.at("fd"), "fd");
             if (fd != -1 && !conns.count(fd)) return std::nullopt;
             return CarriedRequest{fd, j.at("id")};
         };
@@ -229,12 +236,13 @@ Result<HandoverState> parse_handover(const json& s) {
             if (!req) return fail("a follower's connection is missing");
             LogFilter filter;
             filter.all = f.at("all").get<bool>();
-            filter.ids = f.at("ids").get<std::set<int>>();
+            filter.ids = integers<std::set<int>>(f.at("ids"), "ids");
             filter.apps = f.at("apps").get<std::set<std::string>>();
             filter.namespaces = f.at("namespaces").get<std::set<std::string>>();
             filter.out = f.at("out").get<bool>();
             filter.err = f.at("err").get<bool>();
-            h.followers.push_back({*req, std::move(filter), f.at("skipped").get<std::uint64_t>()});
+            h.followers.push_back({*req, std::move(filter),
+                                   strict_integer<std::uint64_t>(f.at("skipped"), "skipped")});
         }
         for (const auto& m : s.at("monitors")) {
             auto req = request(m);
@@ -249,14 +257,15 @@ Result<HandoverState> parse_handover(const json& s) {
             if (!owner.emplace(inst->id, inst->app).second)
                 return fail("instance " + std::to_string(inst->id) + " twice");
             std::optional<std::int64_t> restart_in;
-            if (j.contains("restart_in_ms")) restart_in = j.at("restart_in_ms").get<std::int64_t>();
+            if (j.contains("restart_in_ms"))
+                restart_in = strict_integer<std::int64_t>(j.at("restart_in_ms"), "restart_in_ms");
             h.instances.emplace_back(std::move(*inst), restart_in);
         }
         std::set<std::string> names;
         for (const auto& a : s.at("apps")) {
             CarriedApp app{a.at("spec").get<AppSpec>(),
-                           a.at("instance_ids").get<std::vector<int>>(),
-                           a.at("listen_fds").get<std::vector<int>>()};
+                           integers<std::vector<int>>(a.at("instance_ids"), "instance_ids"),
+                           integers<std::vector<int>>(a.at("listen_fds"), "listen_fds")};
             const std::string& name = app.spec.name;
             if (!names.insert(name).second) return fail("app " + name + " twice");
             for (int id : app.instance_ids) {
@@ -274,17 +283,20 @@ Result<HandoverState> parse_handover(const json& s) {
             if (!names.count(app)) return fail("instance of an unknown app " + app);
         for (const auto& p : s.at("pipes")) {
             auto partial = from_hex(p.at("partial").get<std::string>());
-            if (!owner.count(p.at("instance").get<int>()) || !is_open_fd(p.at("fd")) ||
-                (p.at("stream") != "out" && p.at("stream") != "err") || !partial)
+            if (!owner.count(strict_integer<int>(p.at("instance"), "instance")) ||
+                !is_open_fd(p.at("fd")) || (p.at("stream") != "out" && p.at("stream") != "err") ||
+                !partial)
                 return fail("a bad output pipe entry");
-            h.pipes.push_back({p.at("instance").get<int>(),
+            h.pipes.push_back({strict_integer<int>(p.at("instance"), "instance"),
                                p.at("stream") == "out" ? Stream::out : Stream::err,
-                               p.at("fd").get<int>(), *partial});
+                               strict_integer<int>(p.at("fd"), "fd"), *partial});
         }
         for (const auto& c : s.at("channels")) {
-            if (!owner.count(c.at("instance").get<int>()) || !is_open_fd(c.at("fd")))
+            if (!owner.count(strict_integer<int>(c.at("instance"), "instance")) ||
+                !is_open_fd(c.at("fd")))
                 return fail("a bad channel entry");
-            h.channels.push_back({c.at("instance").get<int>(), c.at("fd").get<int>()});
+            h.channels.push_back({strict_integer<int>(c.at("instance"), "instance"),
+                                  strict_integer<int>(c.at("fd"), "fd")});
         }
     } catch (const json::exception& e) {
         return fail(e.what());

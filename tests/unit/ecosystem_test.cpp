@@ -296,3 +296,17 @@ TEST_CASE("start <script> without a file") {
     CHECK(is_ecosystem_path("X.JSON"));
     CHECK_FALSE(is_ecosystem_path("x.js"));
 }
+
+TEST_CASE("one YAML document per file; a lone comma is an error, not a hang") {
+    // Found by the ecosystem fuzzers: yaml-cpp 0.7's LoadAll never returned on these.
+    Dir d;
+    CHECK(contains(error_of(d, ","), "eco.yaml:"));
+    CHECK(contains(error_of(d, "{\n  \"apps\": [\n    {\"name\": \"\n}\n"), "eco.yaml:"));
+    CHECK(contains(error_of(d, "apps:\n  - script: ./app\n---\napps: []\n"),
+                   "eco.yaml:3:1: only one YAML document"));
+    CHECK(contains(error_of(d, "apps:\n  - script: ./app\n...\napps: []\n"),
+                   "eco.yaml:4:1: only one YAML document"));
+    // Markers around a single document are fine, as are `---` inside values.
+    CHECK(only_app(d, "%YAML 1.2\n---\napps:\n  - script: ./app\n    args: \"---\"\n...\n").name ==
+          "app");
+}

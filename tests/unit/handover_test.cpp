@@ -72,3 +72,17 @@ TEST_CASE("a state of another format, or naming descriptors that are not open, i
     REQUIRE_FALSE(refused);
     CHECK(refused.error().message.find("not open") != std::string::npos);
 }
+
+TEST_CASE("numbers out of range or with fractions in the state are refused, not converted") {
+    // Found by the handover fuzzer: 1.7e25 read as int64 was undefined behaviour.
+    json state = {{"format", k_handover_format}, {"started_wall", 1.7e25},
+                  {"updated_wall", 0},           {"next_id", 0},
+                  {"kept_fds", {0, 1, 2}},       {"fds", {{"lock", 0}, {"control", 1}}}};
+    CHECK_FALSE(parse_handover(state));
+    json j = instance_to_handover(sample_instance(), std::nullopt);
+    j["restarts"] = 2.5;
+    CHECK_FALSE(instance_from_handover(j));
+    j = instance_to_handover(sample_instance(), std::nullopt);
+    j["pid"] = 1e12;
+    CHECK_FALSE(instance_from_handover(j));
+}
