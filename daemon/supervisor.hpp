@@ -158,6 +158,10 @@ class Supervisor {
     int m_reloads = 0;           ///< reloads running
 };
 
+/// The pid file of an instance: spec.pid_file, with -<index> before its extension when the
+/// app has several instances (app.pid -> app-1.pid); empty when none.
+std::string pid_file_for(const AppSpec& spec, const Instance& inst);
+
 /// Calls `done` once `count` completions have been reported through the returned callable.
 Supervisor::Done make_barrier(std::size_t count, Supervisor::Done done);
 
