@@ -1,8 +1,8 @@
 #include "daemon/daemon.hpp"
 
 #include "common/files.hpp"
-#include "common/protocol.hpp"
 #include "common/paths.hpp"
+#include "common/protocol.hpp"
 #include "daemon/child.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/control_server.hpp"
@@ -25,11 +25,9 @@
 #include <optional>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
-#include <set>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -253,11 +251,6 @@ int run_daemon(const DaemonOptions& opts) {
     UniqueFd sigfd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
     // Orphaned grandchildren come to us, so a stop can wait for a whole process group.
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    rlimit rl{};
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
 
     Reactor reactor;
     Registry registry;
@@ -371,10 +364,8 @@ int run_daemon(const DaemonOptions& opts) {
     reactor.run();
     // Every instance is stopped; whatever apps left behind that the daemon inherited (a
     // daemonised grandchild of an app deleted earlier, say) ends with the daemon.
-    std::set<pid_t> mains;
-    for (const auto& [id, inst] : registry.instances())
-        if (inst.pid > 0) mains.insert(inst.pid);
-    for (const auto& p : all_inherited(mains)) ::kill(p.pid, SIGKILL);
+    auto is_main = [&](pid_t pid) { return registry.find_by_pid(pid) != nullptr; };
+    for (const auto& p : all_inherited(is_main)) ::kill(p.pid, SIGKILL);
     supervisor.drain_all_output();
 
     server.close();

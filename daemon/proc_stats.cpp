@@ -1,5 +1,7 @@
 #include "daemon/proc_stats.hpp"
 
+#include "daemon/process_tree.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -51,23 +53,6 @@ void add_one(pid_t pid, ProcSample& s) {
     }
     s.cpu_ticks += utime + stime;
     if (rss > 0) s.rss_bytes += std::uint64_t(rss) * std::uint64_t(page_size());
-}
-
-void children_of(pid_t pid, std::vector<pid_t>& out) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", pid);
-    DIR* d = opendir(path);
-    if (!d) return;
-    while (dirent* e = readdir(d)) {
-        if (e->d_name[0] == '.') continue;
-        char cpath[300]; // a task name (d_name) can be up to 255 bytes as far as the compiler knows
-        char buf[4096];
-        snprintf(cpath, sizeof cpath, "/proc/%d/task/%s/children", pid, e->d_name);
-        if (!read_small(cpath, buf, sizeof buf)) continue;
-        for (char* tok = strtok(buf, " \n"); tok; tok = strtok(nullptr, " \n"))
-            out.push_back(pid_t(atoi(tok)));
-    }
-    closedir(d);
 }
 
 } // namespace

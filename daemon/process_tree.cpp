@@ -6,6 +6,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <set>
 #include <unistd.h>
 
 namespace rein::daemon {
@@ -30,7 +31,9 @@ std::string read_proc_text(const std::string& path, std::size_t cap) {
     return out;
 }
 
-void list_children(pid_t pid, std::vector<pid_t>& out) {
+} // namespace
+
+void children_of(pid_t pid, std::vector<pid_t>& out) {
     std::string dir = "/proc/" + std::to_string(pid) + "/task";
     DIR* d = opendir(dir.c_str());
     if (!d) return;
@@ -49,6 +52,8 @@ void list_children(pid_t pid, std::vector<pid_t>& out) {
     }
     closedir(d);
 }
+
+namespace {
 
 bool has_app_id(pid_t pid, int id) {
     // The environment the process started with: NUL-separated KEY=VALUE entries.
@@ -73,7 +78,7 @@ std::vector<ProcId> with_descendants(const std::vector<pid_t>& roots) {
         ProcId p = proc_id_of(pid);
         if (p.start == 0) continue;
         out.push_back(p);
-        list_children(pid, todo);
+        children_of(pid, todo);
     }
     return out;
 }
@@ -115,21 +120,21 @@ std::vector<ProcId> process_tree(pid_t root) {
     return with_descendants({root});
 }
 
-std::vector<ProcId> inherited_processes(int id, const std::set<pid_t>& mains) {
+std::vector<ProcId> inherited_processes(int id, const IsMain& is_main) {
     std::vector<pid_t> mine;
-    list_children(getpid(), mine);
+    children_of(getpid(), mine);
     std::vector<pid_t> roots;
     for (pid_t child : mine)
-        if (!mains.count(child) && has_app_id(child, id)) roots.push_back(child);
+        if (!is_main(child) && has_app_id(child, id)) roots.push_back(child);
     return roots.empty() ? std::vector<ProcId>() : with_descendants(roots);
 }
 
-std::vector<ProcId> all_inherited(const std::set<pid_t>& mains) {
+std::vector<ProcId> all_inherited(const IsMain& is_main) {
     std::vector<pid_t> mine;
-    list_children(getpid(), mine);
+    children_of(getpid(), mine);
     std::vector<pid_t> roots;
     for (pid_t child : mine)
-        if (!mains.count(child)) roots.push_back(child);
+        if (!is_main(child)) roots.push_back(child);
     return roots.empty() ? std::vector<ProcId>() : with_descendants(roots);
 }
 

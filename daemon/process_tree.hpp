@@ -3,7 +3,7 @@
 // (setpgid, setsid) or lost their parent. A stop must end them all, or a daemonising grandchild
 // outlives `stop`, `delete` and `kill`. Linux only: reads /proc.
 #include <cstdint>
-#include <set>
+#include <functional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -24,20 +24,26 @@ ProcId proc_id_of(pid_t pid);
 /// True while `p` runs (not exited, not a zombie, pid not reused).
 bool still_running(const ProcId& p);
 
+/// Appends the children of `pid` (of all its threads) to `out`, from /proc/PID/task/*/children.
+void children_of(pid_t pid, std::vector<pid_t>& out);
+
 /// `root` and its descendants, following /proc/PID/task/TID/children (bounded).
 std::vector<ProcId> process_tree(pid_t root);
 
-/// The daemon's own children that are not instance main processes (`mains`) and whose
-/// environment says REIN_APP_ID=`id`: processes of instance `id` whose parent died and that
-/// the daemon, as subreaper, inherited.
-std::vector<ProcId> inherited_processes(int id, const std::set<pid_t>& mains);
+/// Tells whether a pid is an instance's main process.
+using IsMain = std::function<bool(pid_t)>;
+
+/// The daemon's own children that are not instance main processes and whose environment says
+/// REIN_APP_ID=`id`, with their descendants: processes of instance `id` whose parent died and
+/// that the daemon, as subreaper, inherited.
+std::vector<ProcId> inherited_processes(int id, const IsMain& is_main);
 
 /// Sends `sig` to each process of `procs` that still runs and is not in process group `pgid`
 /// (which the caller signals as a whole: no process gets the signal twice).
 void signal_outside_group(const std::vector<ProcId>& procs, pid_t pgid, int sig);
 
-/// Every process the daemon inherited (its children that are not in `mains`), with their
+/// Every process the daemon inherited (its children that are not main processes), with their
 /// descendants: what is left of apps when the daemon ends.
-std::vector<ProcId> all_inherited(const std::set<pid_t>& mains);
+std::vector<ProcId> all_inherited(const IsMain& is_main);
 
 } // namespace rein::daemon

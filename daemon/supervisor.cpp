@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <set>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,11 +128,9 @@ void Supervisor::escalate(int id) {
 }
 
 void Supervisor::gather_strays(Instance& inst) {
-    std::set<pid_t> mains;
-    for (const auto& [id, other] : m_registry.instances())
-        if (other.pid > 0) mains.insert(other.pid);
     std::vector<ProcId> found = process_tree(inst.pid);
-    for (auto& p : inherited_processes(inst.id, mains)) found.push_back(p);
+    auto is_main = [this](pid_t pid) { return m_registry.find_by_pid(pid) != nullptr; };
+    for (auto& p : inherited_processes(inst.id, is_main)) found.push_back(p);
     for (const auto& old : inst.strays)
         if (still_running(old)) found.push_back(old);
     inst.strays.clear();
