@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <vector>
@@ -114,28 +115,83 @@ bool CronExpr::day_matches(const std::tm& t) const {
     return dom && dow;
 }
 
+namespace {
+
+bool local(std::time_t at, std::tm& out) {
+    return localtime_r(&at, &out) != nullptr;
+}
+
+bool leap(int year) {
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+int days_in_month(const std::tm& t) {
+    constexpr std::array<int, 12> days = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return t.tm_mon == 1 && leap(t.tm_year + 1900) ? 29 : days[std::size_t(t.tm_mon)];
+}
+
+/// The first instant in (from, to] whose UTC offset is not `offset` (from's), given that to's
+/// is not: where the wall clock jumps (daylight-saving time begins or ends).
+std::time_t offset_change(std::time_t from, long offset, std::time_t to) {
+    while (to - from > 1) {
+        std::time_t mid = from + (to - from) / 2;
+        std::tm t{};
+        if (local(mid, t) && t.tm_gmtoff == offset)
+            from = mid;
+        else
+            to = mid;
+    }
+    return to;
+}
+
+/// The first set bit above `from` (values from+1..N-1), or -1.
+template <std::size_t N>
+int next_set(const std::bitset<N>& bits, int from) {
+    for (std::size_t i = std::size_t(from + 1); i < N; ++i)
+        if (bits.test(i)) return int(i);
+    return -1;
+}
+
+} // namespace
+
+// Walks forward in real time (instants), never in wall-clock fields: converting a wall-clock
+// time back to an instant is ambiguous in the hour repeated when daylight-saving time ends (and
+// impossible in the hour skipped when it begins), so mktime() may answer an instant before
+// `after`. Each step jumps to the next local minute, hour, midnight or month that could match,
+// computed at the current UTC offset; when the offset changes before that point, the walk stops
+// at the change and looks again at the new wall clock. So the repeated hour is walked twice (a
+// matching minute matches in both passes) and a skipped wall-clock time never matches.
 std::time_t CronExpr::next_after(std::time_t after) const {
+    constexpr std::time_t horizon = std::time_t{5} * 366 * 24 * 3600;
+    if (after > std::numeric_limits<std::time_t>::max() - 2 * horizon) return -1;
+    const std::time_t limit = after + horizon;
     std::tm t{};
-    localtime_r(&after, &t);
-    t.tm_sec = 0;
-    t.tm_min += 1;
-    t.tm_isdst = -1;
-    std::time_t limit = after + 5L * 366 * 24 * 3600;
+    if (!local(after, t)) return -1;
+    std::time_t at = after + (60 - t.tm_sec); // the next whole minute
     for (int guard = 0; guard < 100000; ++guard) {
-        std::time_t at = std::mktime(&t); // normalises the fields (and DST)
-        if (at < 0 || at > limit) return -1;
-        if (!m_months.test(std::size_t(t.tm_mon + 1))) {
-            t.tm_mon += 1, t.tm_mday = 1, t.tm_hour = 0, t.tm_min = 0;
+        if (at > limit || !local(at, t)) return -1;
+        const std::time_t into_day = t.tm_hour * 3600 + t.tm_min * 60 + t.tm_sec;
+        std::time_t step = 0; // seconds to the next wall-clock time that may match
+        if (t.tm_sec != 0) {
+            step = 60 - t.tm_sec; // an offset with seconds in it (local mean time)
+        } else if (!m_months.test(std::size_t(t.tm_mon + 1))) {
+            step = std::time_t(days_in_month(t) - t.tm_mday + 1) * 86400 - into_day;
         } else if (!day_matches(t)) {
-            t.tm_mday += 1, t.tm_hour = 0, t.tm_min = 0;
+            step = 86400 - into_day;
         } else if (!m_hours.test(std::size_t(t.tm_hour))) {
-            t.tm_hour += 1, t.tm_min = 0;
+            int hour = next_set(m_hours, t.tm_hour);
+            step = hour < 0 ? 86400 - into_day : (hour - t.tm_hour) * 3600 - t.tm_min * 60;
         } else if (!m_minutes.test(std::size_t(t.tm_min))) {
-            t.tm_min += 1;
+            int minute = next_set(m_minutes, t.tm_min);
+            step = (minute < 0 ? 60 - t.tm_min : minute - t.tm_min) * 60;
         } else {
             return at;
         }
-        t.tm_isdst = -1;
+        std::time_t next = at + step;
+        std::tm n{};
+        if (!local(next, n)) return -1;
+        if (n.tm_gmtoff != t.tm_gmtoff) next = offset_change(at, t.tm_gmtoff, next);
+        at = next;
     }
     return -1;
 }

@@ -18,7 +18,10 @@ class CronExpr {
     static Result<CronExpr> parse(std::string_view text);
 
     /// The first whole minute strictly after `after` that matches, in local time; -1 when none
-    /// comes within five years (`0 0 30 2 *`).
+    /// comes within five years (`0 0 30 2 *`). Around daylight-saving changes it follows the
+    /// wall clock as it is lived: a matching minute of the hour repeated in autumn matches in
+    /// both passes (`30 2 * * *` runs twice that night), and a time skipped in spring never
+    /// comes (`30 2 * * *` does not run that night; `* * * * *` goes on at 03:00).
     std::time_t next_after(std::time_t after) const;
 
   private:

@@ -13,8 +13,7 @@ namespace {
 /// scaling below stays in integers (1.1s is exactly 1100 ms, not 1099.999...).
 struct Decimal {
     std::int64_t whole = 0;
-    std::int64_t frac = 0;       ///< the fraction's digits as an integer
-    std::int64_t frac_scale = 1; ///< 10^(number of fraction digits kept)
+    std::string_view frac; ///< every digit after the point (empty without a point)
 };
 
 constexpr std::int64_t k_max = std::numeric_limits<std::int64_t>::max();
@@ -25,30 +24,32 @@ bool parse_decimal(std::string_view text, Decimal& out, std::string_view& rest) 
     auto digit = [&](std::size_t k) { return k < text.size() && text[k] >= '0' && text[k] <= '9'; };
     if (!digit(0)) return false;
     for (; digit(i); ++i) {
-        if (out.whole > (k_max - 9) / 10) return false; // overflow
-        out.whole = out.whole * 10 + (text[i] - '0');
+        const int d = text[i] - '0';
+        if (out.whole > (k_max - d) / 10) return false; // overflow
+        out.whole = out.whole * 10 + d;
     }
     if (i < text.size() && text[i] == '.') {
-        ++i;
+        const std::size_t start = ++i;
         if (!digit(i)) return false;
-        for (; digit(i); ++i) {
-            // Digits past the 9th cannot change a whole-ms or whole-byte result; drop them.
-            if (out.frac_scale >= 1'000'000'000) continue;
-            out.frac = out.frac * 10 + (text[i] - '0');
-            out.frac_scale *= 10;
-        }
+        while (digit(i)) ++i;
+        // All of them are kept: with a unit above 10^9 (G is 2^30 bytes) even the 10th digit
+        // can change the whole-byte result.
+        out.frac = text.substr(start, i - start);
     }
     rest = text.substr(i);
     return true;
 }
 
-/// whole*unit + frac*unit/scale, rounded down; false on overflow.
+/// whole*unit + 0.frac*unit, rounded down, exact for a fraction of any length; false on
+/// overflow.
 bool scale(const Decimal& d, std::int64_t unit, std::int64_t& out) {
     if (d.whole > k_max / unit) return false;
     const std::int64_t base = d.whole * unit;
-    // frac < scale <= 1e9 and unit <= 2^30 * 1024, so the product fits in 128 bits.
-    const auto part =
-        static_cast<std::int64_t>(static_cast<__int128>(d.frac) * unit / d.frac_scale);
+    // floor(0.f1f2...fn * unit): multiply the digits by unit from the last one, each step keeping
+    // only what carries past the point (floor((a + floor(b)) / 10) == floor((a + b) / 10) for an
+    // integer a). The carry stays below unit, so 9*unit + carry < 10*unit fits easily.
+    std::int64_t part = 0;
+    for (std::size_t k = d.frac.size(); k-- > 0;) part = ((d.frac[k] - '0') * unit + part) / 10;
     if (base > k_max - part) return false;
     out = base + part;
     return true;
@@ -75,7 +76,7 @@ Result<std::int64_t> parse_duration_ms(std::string_view text) {
     std::int64_t factor = 0;
     if (unit.empty()) {
         // A bare number is milliseconds and must be whole: `1.5` is more likely a slip than 1 ms.
-        if (d.frac_scale != 1) return bad();
+        if (!d.frac.empty()) return bad();
         factor = 1;
     } else if (unit == "ms") {
         factor = 1;
@@ -105,7 +106,7 @@ Result<std::int64_t> parse_size_bytes(std::string_view text) {
     const std::string unit = lower(unit_text);
     std::int64_t factor = 0;
     if (unit.empty() || unit == "b") {
-        if (d.frac_scale != 1) return bad(); // fractional bytes
+        if (!d.frac.empty()) return bad(); // fractional bytes
         factor = 1;
     } else if (unit == "k" || unit == "kb") {
         factor = std::int64_t{1} << 10;

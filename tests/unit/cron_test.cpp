@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <string>
 
 using rein::CronExpr;
 
@@ -69,4 +70,94 @@ TEST_CASE("malformed expressions are errors that name the field") {
                             "* * * 13 *", "* * * * 8", "*/0 * * * *", "a * * * *", "5-1 * * * *"})
         CHECK_MESSAGE(!CronExpr::parse(bad).ok(), bad);
     CHECK(CronExpr::parse("* 25 * * *").error().message.find("hour") != std::string::npos);
+}
+
+namespace {
+
+// Sets the local time zone for one test case and puts the previous one back afterwards.
+class LocalZone {
+  public:
+    explicit LocalZone(const char* tz) {
+        if (const char* old = std::getenv("TZ")) m_old = old, m_had = true;
+        setenv("TZ", tz, 1);
+        tzset();
+    }
+    ~LocalZone() {
+        if (m_had)
+            setenv("TZ", m_old.c_str(), 1);
+        else
+            unsetenv("TZ");
+        tzset();
+    }
+    LocalZone(const LocalZone&) = delete;
+    LocalZone& operator=(const LocalZone&) = delete;
+
+  private:
+    std::string m_old;
+    bool m_had = false;
+};
+
+// Europe/Berlin's rules as a POSIX TZ string, so the test needs no tzdata: CET (UTC+1), CEST
+// (UTC+2) from 02:00 on the last Sunday of March to 03:00 on the last Sunday of October.
+constexpr const char* k_berlin = "CET-1CEST,M3.5.0,M10.5.0/3";
+
+std::time_t utc(int y, int mo, int d, int h, int mi) {
+    std::tm t{};
+    t.tm_year = y - 1900;
+    t.tm_mon = mo - 1;
+    t.tm_mday = d;
+    t.tm_hour = h;
+    t.tm_min = mi;
+    return timegm(&t);
+}
+
+} // namespace
+
+TEST_CASE("daylight saving ends: the repeated hour is walked twice, never backwards") {
+    LocalZone zone(k_berlin);
+    // 2024-10-27: at 01:00 UTC the wall clock goes from 03:00 CEST back to 02:00 CET.
+    // From 02:30 CET (the second pass) the next minute is 02:31 CET, not 02:31 CEST an hour ago.
+    CHECK(next("* * * * *", utc(2024, 10, 27, 1, 30)) == utc(2024, 10, 27, 1, 31));
+    CHECK(next("* * * * *", utc(2024, 10, 27, 0, 30)) == utc(2024, 10, 27, 0, 31));
+    // 02:59 CEST is followed by 02:00 CET.
+    CHECK(next("* * * * *", utc(2024, 10, 27, 0, 59)) == utc(2024, 10, 27, 1, 0));
+    // From 02:50 CEST, 02:10 comes again (CET) before 03:10.
+    CHECK(next("10 * * * *", utc(2024, 10, 27, 0, 50)) == utc(2024, 10, 27, 1, 10));
+    // A daily 02:30 runs in both passes, then the next day.
+    CHECK(next("30 2 * * *", utc(2024, 10, 26, 12, 0)) == utc(2024, 10, 27, 0, 30));
+    CHECK(next("30 2 * * *", utc(2024, 10, 27, 0, 30)) == utc(2024, 10, 27, 1, 30));
+    CHECK(next("30 2 * * *", utc(2024, 10, 27, 1, 30)) == utc(2024, 10, 28, 1, 30));
+    CHECK(next("0 3 * * *", utc(2024, 10, 27, 1, 30)) == utc(2024, 10, 27, 2, 0));
+    CHECK(next("0 0 * * *", utc(2024, 10, 27, 1, 30)) == utc(2024, 10, 27, 23, 0));
+    // Every minute, one real minute apart, through the whole night.
+    for (std::time_t t = utc(2024, 10, 26, 22, 0); t < utc(2024, 10, 27, 3, 0); t += 60) {
+        CAPTURE(t);
+        REQUIRE(next("* * * * *", t) == t + 60);
+        REQUIRE(next("* * * * *", t + 59) == t + 60);
+    }
+}
+
+TEST_CASE("daylight saving begins: skipped wall-clock times never come") {
+    LocalZone zone(k_berlin);
+    // 2024-03-31: at 01:00 UTC the wall clock goes from 02:00 CET straight to 03:00 CEST.
+    CHECK(next("* * * * *", utc(2024, 3, 31, 0, 59)) == utc(2024, 3, 31, 1, 0)); // 03:00 CEST
+    CHECK(next("*/15 * * * *", utc(2024, 3, 31, 0, 50)) == utc(2024, 3, 31, 1, 0));
+    CHECK(next("0 3 * * *", utc(2024, 3, 31, 0, 0)) == utc(2024, 3, 31, 1, 0));
+    CHECK(next("45 3 * * *", utc(2024, 3, 31, 0, 0)) == utc(2024, 3, 31, 1, 45));
+    // 02:xx does not exist that night: the next one is on April 1st (CEST).
+    CHECK(next("30 2 * * *", utc(2024, 3, 30, 12, 0)) == utc(2024, 4, 1, 0, 30));
+    CHECK(next("0 2 * * *", utc(2024, 3, 31, 0, 59)) == utc(2024, 4, 1, 0, 0));
+    CHECK(next("0 0 * * *", utc(2024, 3, 30, 23, 30)) == utc(2024, 3, 31, 22, 0));
+    for (std::time_t t = utc(2024, 3, 30, 23, 0); t < utc(2024, 3, 31, 3, 0); t += 60) {
+        CAPTURE(t);
+        REQUIRE(next("* * * * *", t) == t + 60);
+    }
+}
+
+TEST_CASE("monthly and yearly schedules cross daylight-saving changes at local midnight") {
+    LocalZone zone(k_berlin);
+    CHECK(next("@monthly", utc(2024, 3, 15, 12, 0)) == utc(2024, 3, 31, 22, 0));   // April, CEST
+    CHECK(next("@monthly", utc(2024, 10, 15, 12, 0)) == utc(2024, 10, 31, 23, 0)); // November, CET
+    CHECK(next("@yearly", utc(2024, 6, 1, 0, 0)) == utc(2024, 12, 31, 23, 0));
+    CHECK(next("0 0 30 2 *", utc(2024, 6, 1, 0, 0)) == -1);
 }

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <string>
+
 using rein::parse_duration_ms;
 using rein::parse_size_bytes;
 
@@ -46,6 +49,29 @@ TEST_CASE("sizes are bytes or 1024-based K, M, G in any spelling") {
     CHECK(*parse_size_bytes("1G") == 1024LL * 1024 * 1024);
     CHECK(*parse_size_bytes("1gB") == 1024LL * 1024 * 1024);
     CHECK(*parse_size_bytes("1.5G") == 1536LL * 1024 * 1024);
+}
+
+TEST_CASE("fractions are exact to the last digit, rounded down") {
+    // G is 2^30 > 10^9 bytes, so the 10th fraction digit still counts.
+    CHECK(*parse_size_bytes("0.9999999999G") == 1073741823); // floor(1073741823.8926...)
+    CHECK(*parse_size_bytes("0.999999999G") == 1073741822);
+    CHECK(*parse_size_bytes("1.0000000001G") == 1073741824);
+    CHECK(*parse_size_bytes("0.1G") == 107374182);
+    CHECK(*parse_size_bytes("0.99999999999999999999999999K") == 1023);
+    CHECK(*parse_size_bytes("1." + std::string(5000, '0') + "1G") == 1073741824);
+    CHECK(*parse_size_bytes("0." + std::string(5000, '9') + "M") == 1048575);
+    CHECK(*parse_duration_ms("0.33333333333333333333s") == 333);
+    CHECK(*parse_duration_ms("1.99999999999999h") == 7'199'999);
+    CHECK(*parse_duration_ms("0.0000000001h") == 0);
+}
+
+TEST_CASE("the largest size that fits is accepted, one byte more is not") {
+    // (2^33 - 1) * 2^30 + floor(0.9999999999999 * 2^30) == 2^63 - 1
+    CHECK(*parse_size_bytes("8589934591.9999999999999G") == INT64_MAX);
+    CHECK(*parse_size_bytes("9223372036854775807") == INT64_MAX);
+    CHECK_FALSE(parse_size_bytes("8589934592G").ok());
+    CHECK_FALSE(parse_size_bytes("9223372036854775808").ok());
+    CHECK_FALSE(parse_duration_ms("2562047788015.216h").ok()); // just past 2^63 ms
 }
 
 TEST_CASE("negative or malformed sizes are errors") {
