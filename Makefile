@@ -32,10 +32,13 @@ check-includes: deps
 	cmake -S . -B build-check -DCMAKE_BUILD_TYPE=Debug -DREIN_WERROR=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build build-check -j $(JOBS)
 
-# The whole suite twice: the release build, then under ASan+UBSan.
+# The whole suite twice: the release build, then under ASan+UBSan; then every fuzz target for
+# 20 s and the soak scenarios at their small size (CI runs exactly this).
 test: build build-asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) fuzz FUZZ_SECONDS=20
+	$(MAKE) soak SOAK_SCALE=small
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
