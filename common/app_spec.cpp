@@ -115,6 +115,12 @@ void to_json(json& j, const AppSpec& s) {
         {"uid", optional_id(s.uid)},
         {"gid", optional_id(s.gid)},
         {"user", s.user},
+        {"autostart", s.autostart},
+        {"treekill", s.treekill},
+        {"merge_logs", s.merge_logs},
+        {"log_json", s.log_json},
+        {"bind_handoff", s.bind_handoff},
+        {"shutdown_with_message", s.shutdown_with_message},
     };
 }
 
@@ -195,6 +201,12 @@ void from_json(const json& j, AppSpec& s) {
     read_id(j, "uid", s.uid);
     read_id(j, "gid", s.gid);
     read_opt(j, "user", s.user);
+    read_opt(j, "autostart", s.autostart);
+    read_opt(j, "treekill", s.treekill);
+    read_opt(j, "merge_logs", s.merge_logs);
+    read_opt(j, "log_json", s.log_json);
+    read_opt(j, "bind_handoff", s.bind_handoff);
+    read_opt(j, "shutdown_with_message", s.shutdown_with_message);
 }
 
 } // namespace rein

@@ -70,6 +70,18 @@ struct AppSpec {
     std::optional<std::uint32_t> uid;
     std::optional<std::uint32_t> gid;
     std::string user; ///< user name for supplementary groups, when uid came from a name
+
+    // PM2 keys with a rein meaning (docs/migrating-from-pm2.md).
+    bool autostart = true;  ///< false: registered `stopped`; `rein start <name>` starts it
+    bool treekill = true;   ///< false: a stop signals the main process only, not its group
+    bool merge_logs = true; ///< false: log files per instance (`<name>-out-<id>.log`)
+    bool log_json = false;  ///< `log_type: json`: each line written as one JSON object
+    /// Cluster mode: preload the bind hand-off library, so an app that binds its own port gets
+    /// the daemon's shared socket (docs/cluster.md). false: only `listen` sockets.
+    bool bind_handoff = true;
+    /// Node apps: a stop first sends 'shutdown' over the IPC channel, then kill_signal after
+    /// kill_timeout (PM2's shutdown_with_message).
+    bool shutdown_with_message = false;
 };
 
 const char* to_string(ExecMode m);
