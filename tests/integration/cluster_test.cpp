@@ -4,11 +4,9 @@
 
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <netinet/in.h>
 #include <set>
 #include <sys/socket.h>
-#include <thread>
 #include <unistd.h>
 
 using namespace rein::test;
@@ -22,41 +20,6 @@ std::string server_app(const std::string& name, const std::string& listen,
     for (const auto& line : extra) s += "    " + line + "\n";
     return s;
 }
-
-std::string environ_of(pid_t pid) {
-    std::string env = slurp("/proc/" + std::to_string(pid) + "/environ");
-    for (char& c : env)
-        if (c == '\0') c = '\n';
-    return env;
-}
-
-std::set<std::string> pids_of(const Home& h, const std::string& name) {
-    std::set<std::string> pids;
-    for (const auto& r : h.rows(name))
-        pids.insert("pid " + std::to_string(r["pid"].get<int>()) + "\n");
-    return pids;
-}
-
-// Sends requests one after another until stopped; counts answers and failures.
-struct LoadLoop {
-    int port;
-    std::atomic<bool> stop{false};
-    std::atomic<long> ok{0}, failed{0};
-    std::thread thread;
-    explicit LoadLoop(int p) : port(p) {
-        thread = std::thread([this] {
-            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-            for (long i = 0; i < 200000 && !stop && std::chrono::steady_clock::now() < deadline;
-                 ++i)
-                (http_get(port).empty() ? failed : ok)++;
-        });
-    }
-    ~LoadLoop() { finish(); }
-    void finish() {
-        stop = true;
-        if (thread.joinable()) thread.join();
-    }
-};
 
 } // namespace
 
@@ -142,8 +105,7 @@ TEST_CASE("wait_ready keeps an instance launching until it sends READY=1") {
                                          {"wait_ready: true", "listen_timeout: 60s"})})})
             .code == 0);
     CHECK(h.rows("slow")[0]["status"] == "launching");
-    CHECK(has(environ_of(h.rows("slow")[0]["pid"].get<pid_t>()),
-              "NOTIFY_SOCKET=@rein-"));
+    CHECK(has(environ_of(h.rows("slow")[0]["pid"].get<pid_t>()), "NOTIFY_SOCKET=@rein-"));
     h.write("go", "");
     CHECK(h.wait_status("slow", "online"));
     CHECK(has(h.rein({"describe", "slow"}).out, "app status"));

@@ -80,6 +80,13 @@ std::string slurp(const std::string& path) {
     return ss.str();
 }
 
+std::string environ_of(pid_t pid) {
+    std::string env = slurp("/proc/" + std::to_string(pid) + "/environ");
+    for (char& c : env)
+        if (c == '\0') c = '\n';
+    return env;
+}
+
 std::string fixture_app(const std::string& name, const std::vector<std::string>& actions,
                         const std::vector<std::string>& extra) {
     std::string s = "  - name: " + name + "\n    script: " + fixture() + "\n";

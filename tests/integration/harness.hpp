@@ -111,4 +111,7 @@ void send_all(int fd, const std::string& s);
 /// Reads a whole file ("" when missing).
 std::string slurp(const std::string& path);
 
+/// The environment a process started with, one KEY=VALUE per line.
+std::string environ_of(pid_t pid);
+
 } // namespace rein::test

@@ -1,6 +1,7 @@
 #include "http.hpp"
 
 #include <arpa/inet.h>
+#include <chrono>
 #include <cstring>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -41,6 +42,13 @@ std::string http_get(int port, const std::string& unix_path) {
     return body == std::string::npos ? "" : response.substr(body + 4);
 }
 
+std::set<std::string> pids_of(const Home& h, const std::string& name) {
+    std::set<std::string> pids;
+    for (const auto& r : h.rows(name))
+        pids.insert("pid " + std::to_string(r["pid"].get<int>()) + "\n");
+    return pids;
+}
+
 int free_port() {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
@@ -51,6 +59,19 @@ int free_port() {
     getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     close(fd);
     return ntohs(a.sin_port);
+}
+
+LoadLoop::LoadLoop(int p) : port(p) {
+    thread = std::thread([this] {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        for (long i = 0; i < 200000 && !stop && std::chrono::steady_clock::now() < deadline; ++i)
+            (http_get(port).empty() ? failed : ok)++;
+    });
+}
+
+void LoadLoop::finish() {
+    stop = true;
+    if (thread.joinable()) thread.join();
 }
 
 } // namespace rein::test
