@@ -172,8 +172,14 @@ Handover collect_handover(Context& ctx, const ControlServer& server, const Daemo
         json fds = json::array();
         if (app.sockets)
             for (const auto& fd : app.sockets->fds) fds.push_back(keep(fd.get()));
-        s["apps"].push_back(
-            {{"spec", app.spec}, {"instance_ids", app.instance_ids}, {"listen_fds", fds}});
+        json handed = json::array(); // bind hand-off sockets, with the address each is bound to
+        for (std::size_t i = 0; app.handed && i < app.handed->fds.size(); ++i)
+            handed.push_back({{"address", app.handed->specs[i].address},
+                              {"fd", keep(app.handed->fds[i].get())}});
+        s["apps"].push_back({{"spec", app.spec},
+                             {"instance_ids", app.instance_ids},
+                             {"listen_fds", fds},
+                             {"handed", handed}});
     }
     s["instances"] = json::array();
     for (const auto& [id, inst] : ctx.registry.instances())
@@ -265,7 +271,8 @@ Result<HandoverState> parse_handover(const json& s) {
         for (const auto& a : s.at("apps")) {
             CarriedApp app{a.at("spec").get<AppSpec>(),
                            integers<std::vector<int>>(a.at("instance_ids"), "instance_ids"),
-                           integers<std::vector<int>>(a.at("listen_fds"), "listen_fds")};
+                           integers<std::vector<int>>(a.at("listen_fds"), "listen_fds"),
+                           {}};
             const std::string& name = app.spec.name;
             if (!names.insert(name).second) return fail("app " + name + " twice");
             for (int id : app.instance_ids) {
@@ -277,6 +284,12 @@ Result<HandoverState> parse_handover(const json& s) {
                 return fail("app " + name + ": sockets do not match its listen addresses");
             for (int fd : app.listen_fds)
                 if (!is_open_fd(fd)) return fail("app " + name + ": a socket is not open");
+            // Absent from the state of an image older than the bind hand-off.
+            for (const auto& e : a.value("handed", json::array())) {
+                int fd = strict_integer<int>(e.at("fd"), "fd");
+                if (!is_open_fd(fd)) return fail("app " + name + ": a socket is not open");
+                app.handed.push_back({{e.at("address").get<std::string>()}, fd});
+            }
             h.apps.push_back(std::move(app));
         }
         for (const auto& [id, app] : owner)
@@ -316,6 +329,15 @@ Responder restore_handover(Context& ctx, ControlServer& server, HandoverState h)
         app.instance_ids = std::move(a.instance_ids);
         std::vector<UniqueFd> fds(a.listen_fds.begin(), a.listen_fds.end());
         if (!fds.empty()) app.sockets = adopt_listen_sockets(app.spec.listen, std::move(fds));
+        if (!a.handed.empty()) {
+            std::vector<ListenSpec> specs;
+            std::vector<UniqueFd> handed;
+            for (const auto& [spec, fd] : a.handed) {
+                specs.push_back(spec);
+                handed.emplace_back(fd);
+            }
+            app.handed = adopt_listen_sockets(specs, std::move(handed));
+        }
         if (!app.spec.watch.empty()) {
             if (auto watch = ctx.supervisor.make_watch(app.spec))
                 app.watch = std::move(*watch);

@@ -53,6 +53,7 @@ struct CarriedApp {
     AppSpec spec;
     std::vector<int> instance_ids;
     std::vector<int> listen_fds;
+    std::vector<std::pair<ListenSpec, int>> handed; ///< bind hand-off sockets and their address
 };
 
 /// A state read back in a new image and checked whole, so that restoring cannot fail half-way.

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <netinet/in.h>
@@ -55,6 +56,19 @@ bool unstable_within(const Home& h, const std::string& name, int ms) {
         ms);
 }
 
+// True when a connection to 127.0.0.1:port is refused (nothing listens), as opposed to one
+// accepted into a backlog that nobody reads.
+bool refused(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(uint16_t(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool no = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno == ECONNREFUSED;
+    close(fd);
+    return no;
+}
+
 // Every instance online and stable, the port answered by at least two of them (and only by
 // them), no request failing through reload and restart, refused once the app is deleted.
 void check_shared_port(const Home& h, const std::string& name, std::size_t count, int port) {
@@ -85,7 +99,7 @@ void check_shared_port(const Home& h, const std::string& name, std::size_t count
     CHECK(h.wait_status(name, "online", count));
 
     REQUIRE(h.rein({"delete", name}).code == 0);
-    CHECK(http_get(port).empty());
+    CHECK(refused(port));
 }
 
 // A free port below the unprivileged range, or 0.
@@ -279,10 +293,32 @@ TEST_CASE("sockets close when no instance serves and come back on start (both ki
 
     REQUIRE(h.rein({"stop", "all"}).code == 0);
     // Refused at once, not left waiting in a backlog nobody reads.
-    CHECK(wait_until([&] { return http_get(handed).empty() && http_get(listened).empty(); }));
+    CHECK(wait_until([&] { return refused(handed) && refused(listened); }));
     CHECK(has(h.rein({"describe", "c"}).out, "none (no instance serves)"));
 
     REQUIRE(h.rein({"start", "all"}).code == 0);
     CHECK(wait_until([&] { return !http_get(handed).empty(); }));
     CHECK(wait_until([&] { return !http_get(listened).empty(); }));
+}
+
+TEST_CASE("bind hand-off: sockets are carried across rein update; a new instance gets them") {
+    if (!on_path("node")) return;
+    Home h;
+    int port = free_port();
+    REQUIRE(h.rein({"start", h.ecosystem({server("web", "node", "http_server.js",
+                                                 std::to_string(port), {"instances: 2"})})})
+                .code == 0);
+    REQUIRE(h.wait_status("web", "online", 2));
+    REQUIRE(wait_until([&] { return !http_get(port).empty(); }));
+    REQUIRE(h.rein({"update"}).code == 0);
+    CHECK(has(h.rein({"describe", "web"}).out,
+              "127.0.0.1:" + std::to_string(port) + " (bind hand-off)"));
+    REQUIRE(h.rein({"scale", "web", "3"}).code == 0);
+    REQUIRE(h.wait_status("web", "online", 3));
+    CHECK_FALSE(unstable_within(h, "web", 2000));
+    CHECK_FALSE(has(h.read("reind.log"), "refused"));
+    std::set<std::string> seen;
+    auto pids = pids_of(h, "web");
+    for (int i = 0; i < 3000 && seen.size() < 3; ++i) seen.insert(http_get(port));
+    CHECK(seen == pids);
 }
