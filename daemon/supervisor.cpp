@@ -96,7 +96,10 @@ void Supervisor::stop(int id, Done done) {
     }
     if (inst->status == Status::launching) finish_launch(*inst, false);
     if (!is_running(inst->status)) {
-        if (inst->status == Status::waiting_restart) inst->status = Status::stopped;
+        if (inst->status == Status::waiting_restart) {
+            inst->status = Status::stopped;
+            close_sockets_when_idle(inst->app);
+        }
         if (done) done();
         return;
     }

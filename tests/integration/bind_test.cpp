@@ -322,3 +322,18 @@ TEST_CASE("bind hand-off: sockets are carried across rein update; a new instance
     for (int i = 0; i < 3000 && seen.size() < 3; ++i) seen.insert(http_get(port));
     CHECK(seen == pids);
 }
+
+TEST_CASE("sockets close when the instances waiting to restart are stopped") {
+    Home h;
+    int port = free_port();
+    REQUIRE(
+        h.rein({"start",
+                h.ecosystem({fixture_app("crash", {"exit", "1"},
+                                         {"instances: 2", "restart_delay: 60s",
+                                          "listen: '127.0.0.1:" + std::to_string(port) + "'"})})})
+            .code == 0);
+    REQUIRE(h.wait_status("crash", "waiting_restart", 2));
+    CHECK_FALSE(refused(port)); // held for the restart: connections wait in the backlog
+    REQUIRE(h.rein({"stop", "crash"}).code == 0);
+    CHECK(wait_until([&] { return refused(port); }));
+}
