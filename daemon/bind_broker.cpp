@@ -255,7 +255,14 @@ std::string bind_preload_library() {
 
 void add_bind_handoff_env(std::map<std::string, std::string>& env, const Paths& paths) {
     std::string lib = bind_preload_library();
-    if (lib.empty()) return remove_bind_handoff_env(env);
+    if (lib.empty()) {
+        static bool told = false; // once: every spawn of every cluster app would say it again
+        if (!told)
+            spdlog::warn("librein-bind.so is neither next to reind nor at $REIN_PRELOAD: apps "
+                         "in cluster mode bind their ports themselves (docs/cluster.md)");
+        told = true;
+        return remove_bind_handoff_env(env);
+    }
     std::string& preload = env["LD_PRELOAD"];
     if (preload.find(lib) == std::string::npos)
         preload = preload.empty() ? lib : lib + ":" + preload;
