@@ -267,6 +267,11 @@ void add_bind_handoff_env(std::map<std::string, std::string>& env, const Paths& 
     if (preload.find(lib) == std::string::npos)
         preload = preload.empty() ? lib : lib + ":" + preload;
     env[REIN_BIND_ENV] = paths.bind_socket();
+    // An app built with AddressSanitizer refuses to start when a preloaded library comes before
+    // its runtime. Ours replaces bind() and listen() only, so that order is harmless.
+    std::string& asan = env["ASAN_OPTIONS"];
+    if (asan.find("verify_asan_link_order") == std::string::npos)
+        asan += (asan.empty() ? "" : ":") + std::string("verify_asan_link_order=0");
 }
 
 void remove_bind_handoff_env(std::map<std::string, std::string>& env) {
