@@ -9,6 +9,7 @@ void describe(Context& ctx, const nlohmann::json& req, const Responder& reply) {
     nlohmann::json out = nlohmann::json::array();
     for (int id : *ids) {
         Instance* inst = ctx.registry.find(id);
+        if (is_shadow(*inst)) continue; // part of another instance's row (reload)
         const App* app = ctx.registry.find_app(inst->app);
         nlohmann::json row = instance_row(ctx, *inst);
         nlohmann::json spec = app->spec;
@@ -19,6 +20,7 @@ void describe(Context& ctx, const nlohmann::json& req, const Responder& reply) {
         row["listen"] = nlohmann::json::array();
         for (const auto& l : app->spec.listen) row["listen"].push_back(l.address);
         row["started_at"] = inst->started_wall ? nlohmann::json(inst->started_wall) : nullptr;
+        row["last_exit"] = last_exit_text(*inst, app->spec);
         out.push_back(row);
     }
     reply.ok({{"rows", out}});
