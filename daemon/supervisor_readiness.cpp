@@ -114,11 +114,16 @@ void Supervisor::reload_next(std::shared_ptr<ReloadRun> run) {
         if (!ready || !o || o->status == Status::stopping || o->status == Status::stopped) {
             Instance* f = m_registry.find(fresh_id);
             std::string name = f ? f->app : "?";
-            spdlog::error("{}[{}]: reload aborted: its new process failed before it was ready",
-                          name, old_id);
             if (o) o->replacing = false;
             m_registry.retire(fresh_id);
             remove(fresh_id, nullptr);
+            if (ready) {
+                spdlog::info("{}[{}]: stopped during its reload: not replaced", name, old_id);
+                return lane_done("reload of " + name + " stopped: instance " +
+                                 std::to_string(old_id) + " was stopped meanwhile");
+            }
+            spdlog::error("{}[{}]: reload aborted: its new process failed before it was ready",
+                          name, old_id);
             return lane_done("reload of " + name +
                              " aborted: a new instance exited before it was ready; the old "
                              "instances keep serving");
