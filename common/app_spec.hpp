@@ -79,8 +79,8 @@ struct AppSpec {
     /// Cluster mode: preload the bind hand-off library, so an app that binds its own port gets
     /// the daemon's shared socket (docs/cluster.md). false: only `listen` sockets.
     bool bind_handoff = true;
-    /// Node apps: a stop first sends 'shutdown' over the IPC channel, then kill_signal after
-    /// kill_timeout (PM2's shutdown_with_message).
+    /// Node apps: a stop sends 'shutdown' over the IPC channel instead of kill_signal, then
+    /// SIGKILL after kill_timeout (PM2's shutdown_with_message).
     bool shutdown_with_message = false;
 };
 

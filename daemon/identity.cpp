@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/fsuid.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rein::daemon {
@@ -91,6 +92,22 @@ std::string write_pid_file(const std::string& path, pid_t pid, const Identity* i
     bool ok = ::write(fd, text.data(), text.size()) == ssize_t(text.size());
     ::close(fd);
     return ok ? "" : "cannot write pid file " + path;
+}
+
+std::string make_parent_dirs(const std::string& path, const Identity* id) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos || slash == 0) return {};
+    std::string dir = path.substr(0, slash);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0) return {}; // there (a file there fails at the open)
+    FsIdentity as(id);
+    // Each level from the top: mkdir -p without following anything new the user did not make.
+    for (auto at = dir.find('/', 1);; at = dir.find('/', at + 1)) {
+        std::string part = dir.substr(0, at);
+        if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST)
+            return "cannot create folder " + part + ": " + std::strerror(errno);
+        if (at == std::string::npos) return {};
+    }
 }
 
 void remove_pid_file(const std::string& path, const Identity* id) {

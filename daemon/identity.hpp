@@ -45,6 +45,9 @@ class FsIdentity {
 /// Writes `pid` to the pid file at `path` as `id` (or as the daemon when null), never through
 /// a symbolic link. Returns an error sentence, empty on success.
 std::string write_pid_file(const std::string& path, pid_t pid, const Identity* id);
+/// Creates the missing folders above `path` (mode 0755) as `id` (or as the daemon when null),
+/// as PM2 does for log and pid files. Returns an error sentence, empty on success.
+std::string make_parent_dirs(const std::string& path, const Identity* id);
 /// Removes the pid file as `id`.
 void remove_pid_file(const std::string& path, const Identity* id);
 

@@ -35,6 +35,9 @@ struct Instance {
     int index = 0;          ///< 0..instances-1 within the app
     bool retired = false;   ///< no longer counted by its app; erased once stopped
     bool replacing = false; ///< a reload is starting its successor (no other trigger applies)
+    /// A hidden part of instance `shadow_of`'s reload: its successor until ready, then its
+    /// predecessor until stopped. -1: an instance of its own (listed).
+    int shadow_of = -1;
 
     pid_t pid = 0;  ///< main process, 0 when none
     pid_t pgid = 0; ///< its process group while any member may live (outlives pid during stop)
@@ -43,12 +46,16 @@ struct Instance {
     std::vector<ProcId> strays;
     Status status = Status::stopped;
     int restarts = 0;
+    /// waiting_restart after a crash: `restarts` grows when the spawn happens, not before.
+    bool restart_counted_at_spawn = false;
     RestartHistory history;
     std::int64_t created_at_wall = 0;
     std::int64_t started_mono = 0;
     std::int64_t started_wall = 0;
     std::optional<int> exit_code;
     std::optional<int> signal;
+    std::int64_t last_run_ms = -1; ///< how long the last run lasted; -1: none ended yet
+    bool last_exit_early = false;  ///< it ended on its own within min_uptime
 
     Reactor::TimerId restart_timer = 0;
     Reactor::TimerId kill_timer = 0;
@@ -66,6 +73,11 @@ struct Instance {
     double cpu_percent = 0;           ///< of one core, between the last two samples
     std::uint64_t memory_bytes = 0;   ///< resident memory of the process tree
 };
+
+/// True for the process a reload is starting or stopping behind another instance's row.
+inline bool is_shadow(const Instance& inst) {
+    return inst.shadow_of >= 0;
+}
 
 /// An app: its spec, its shared log files, its listen sockets and its instances (by index).
 struct App {

@@ -105,6 +105,13 @@ NodeChannel::~NodeChannel() {
     if (m_fd) m_reactor.remove(m_fd.get());
 }
 
+bool NodeChannel::send(std::string_view line) {
+    if (!m_fd) return false;
+    // A few bytes on a socket nobody has written to: it either takes them whole or is broken.
+    ssize_t n = ::send(m_fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    return n == ssize_t(line.size());
+}
+
 void NodeChannel::on_readable() {
     char buf[4096];
     ssize_t n = read(m_fd.get(), buf, sizeof buf);

@@ -48,6 +48,8 @@ class NodeChannel {
     NodeChannel(const NodeChannel&) = delete;
     NodeChannel& operator=(const NodeChannel&) = delete;
     int fd() const { return m_fd.get(); }
+    /// Writes one serialised message (a JSON line); false when the channel is closed or full.
+    bool send(std::string_view line);
 
   private:
     void on_readable();

@@ -72,6 +72,18 @@ Instance& Registry::add_replacement(App& app, int old_id, std::int64_t now_wall)
     return inst;
 }
 
+void Registry::swap_ids(int a, int b) {
+    Instance* x = find(a);
+    Instance* y = find(b);
+    if (!x || !y || a == b) return;
+    std::swap(*x, *y);
+    x->id = a;
+    y->id = b;
+    // Both ids stay in their app's list, in place; only the processes behind them move.
+    if (x->pid) m_by_pid[x->pid] = a;
+    if (y->pid) m_by_pid[y->pid] = b;
+}
+
 void Registry::retire(int id) {
     Instance* inst = find(id);
     if (!inst || inst->retired) return;

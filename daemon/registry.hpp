@@ -24,6 +24,9 @@ class Registry {
     /// Creates an instance that will replace `old_id` (reload): a fresh id, the same index and
     /// place in the app, the same created_at. `old_id` should be retired once it is ready.
     Instance& add_replacement(App& app, int old_id, std::int64_t now_wall);
+    /// Exchanges the records at ids `a` and `b` (each keeps its id): a reload's successor takes
+    /// the id of the instance it replaces, as PM2's pm_id stays. Neither may be retired.
+    void swap_ids(int a, int b);
     /// Takes an instance out of its app's count (it is being stopped for good); it stays listed
     /// until erase().
     void retire(int id);

@@ -1,5 +1,7 @@
 #include "daemon/supervisor.hpp"
 
+#include "common/signals.hpp"
+
 #include "daemon/child.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/identity.hpp"
@@ -61,7 +63,11 @@ void Supervisor::spawn_queued() {
         m_spawn_queue.pop_front();
         // Stopped, started by hand or deleted meanwhile, or waiting again (a newer timer).
         Instance* inst = m_registry.find(id);
-        if (inst && inst->status == Status::waiting_restart && !inst->restart_timer) spawn(*inst);
+        if (inst && inst->status == Status::waiting_restart && !inst->restart_timer) {
+            if (inst->restart_counted_at_spawn) inst->restarts++;
+            inst->restart_counted_at_spawn = false;
+            spawn(*inst);
+        }
     }
     if (!m_spawn_queue.empty()) {
         m_spawn_queued = true;
@@ -77,6 +83,7 @@ void Supervisor::start(int id) {
         inst->restart_timer = 0;
     }
     if (inst->status == Status::errored) inst->history = {};
+    inst->restart_counted_at_spawn = false; // started by hand: not a restart
     spawn(*inst);
 }
 
@@ -100,20 +107,34 @@ void Supervisor::stop(int id, Done done) {
             inst->status = Status::stopped;
             close_sockets_when_idle(inst->app);
         }
+        inst->restart_counted_at_spawn = false;
         if (done) done();
         return;
     }
     const AppSpec& spec = m_registry.find_app(inst->app)->spec;
     inst->status = Status::stopping;
     if (done) inst->on_stopped.push_back(std::move(done));
-    spdlog::info("{}[{}]: stopping pid {} with {}", inst->app, id, inst->pid, spec.kill_signal);
-    signal_group(inst->pgid, spec.kill_signal);
-    // SIGCONT too: a stopped (SIGSTOP) process would never act on the stop signal.
-    signal_group(inst->pgid, SIGCONT);
-    // Processes that left the group (setsid, setpgid) get the same, once each.
-    gather_strays(*inst);
-    signal_outside_group(inst->strays, inst->pgid, spec.kill_signal);
-    signal_outside_group(inst->strays, inst->pgid, SIGCONT);
+    if (spec.shutdown_with_message && send_shutdown_message(inst->pid)) {
+        // PM2's order: the message alone, then SIGKILL once kill_timeout has passed.
+        spdlog::info("{}[{}]: stopping pid {} with the message 'shutdown'", inst->app, id,
+                     inst->pid);
+    } else if (!spec.treekill) {
+        // PM2's treekill: false: the main process alone; its children are its business.
+        spdlog::info("{}[{}]: stopping pid {} (not its children) with {}", inst->app, id, inst->pid,
+                     signal_name(spec.kill_signal));
+        ::kill(inst->pid, spec.kill_signal);
+        ::kill(inst->pid, SIGCONT);
+    } else {
+        spdlog::info("{}[{}]: stopping pid {} with {}", inst->app, id, inst->pid,
+                     signal_name(spec.kill_signal));
+        signal_group(inst->pgid, spec.kill_signal);
+        // SIGCONT too: a stopped (SIGSTOP) process would never act on the stop signal.
+        signal_group(inst->pgid, SIGCONT);
+        // Processes that left the group (setsid, setpgid) get the same, once each.
+        gather_strays(*inst);
+        signal_outside_group(inst->strays, inst->pgid, spec.kill_signal);
+        signal_outside_group(inst->strays, inst->pgid, SIGCONT);
+    }
     inst->kill_timer = m_reactor.after(spec.kill_timeout_ms, [this, id] { escalate(id); });
 }
 
@@ -123,6 +144,11 @@ void Supervisor::escalate(int id) {
     inst->kill_timer = 0;
     if (inst->status != Status::stopping) return;
     spdlog::warn("{}[{}]: still running after kill_timeout, sending SIGKILL", inst->app, id);
+    const App* app = m_registry.find_app(inst->app);
+    if (app && !app->spec.treekill) {
+        ::kill(inst->pid, SIGKILL); // the main process alone (treekill: false)
+        return;
+    }
     signal_group(inst->pgid, SIGKILL);
     gather_strays(*inst); // they may have forked meanwhile
     signal_outside_group(inst->strays, 0, SIGKILL);
@@ -216,6 +242,11 @@ bool Supervisor::send_signal(int id, int sig) {
     return inst && inst->pid && signal_group(inst->pid, sig);
 }
 
+bool Supervisor::tree_killed(const Instance& inst) {
+    const App* app = m_registry.find_app(inst.app);
+    return !app || app->spec.treekill;
+}
+
 void Supervisor::reap() {
     int status = 0;
     pid_t pid;
@@ -225,8 +256,8 @@ void Supervisor::reap() {
     // A stop finishes once the main process and every group member are gone.
     std::vector<int> finished;
     for (auto& [id, inst] : m_registry.instances())
-        if (inst.status == Status::stopping && inst.pid == 0 && !group_alive(inst.pgid) &&
-            !strays_alive(inst))
+        if (inst.status == Status::stopping && inst.pid == 0 &&
+            (!tree_killed(inst) || (!group_alive(inst.pgid) && !strays_alive(inst))))
             finished.push_back(id);
     for (int id : finished)
         if (Instance* inst = m_registry.find(id)) finish_stop(*inst);
@@ -243,16 +274,26 @@ void Supervisor::on_exit(Instance& inst, int wait_status) {
         inst.signal = WTERMSIG(wait_status);
         end.signal = inst.signal;
     }
+    m_channels.erase(inst.pid);
     m_registry.set_pid(inst, 0);
-    if (auto pf = pid_file_for(app->spec, inst); !pf.empty()) {
+    // A reloaded process's pid file is its successor's now (the same index, the same path).
+    if (auto pf = pid_file_for(app->spec, inst); !pf.empty() && !is_shadow(inst)) {
         auto identity = app_identity(app->spec);
         remove_pid_file(pf, identity && *identity ? &**identity : nullptr);
     }
-    spdlog::info("{}[{}]: exited ({} {}) after {} ms", inst.app, inst.id,
-                 end.exit_code ? "code" : "signal", end.exit_code ? *end.exit_code : *end.signal,
-                 end.uptime_ms);
+    inst.last_run_ms = end.uptime_ms;
+    // A run shorter than min_uptime that nobody asked to end: an app whose listen failed may
+    // exit 0 with nothing in its error log, and this line is then the only trace.
+    inst.last_exit_early =
+        inst.status != Status::stopping && end.uptime_ms < app->spec.min_uptime_ms;
+    std::string how = end.exit_code ? "code " + std::to_string(*end.exit_code)
+                                    : signal_name(end.signal.value_or(0));
+    if (inst.last_exit_early)
+        spdlog::warn("{}[{}]: exited ({}) after {} ms: early, before min_uptime ({} ms)", inst.app,
+                     inst.id, how, end.uptime_ms, app->spec.min_uptime_ms);
+    else
+        spdlog::info("{}[{}]: exited ({}) after {} ms", inst.app, inst.id, how, end.uptime_ms);
 
-    m_channels.erase(inst.id);
     if (inst.status == Status::stopping) return; // reap() finishes it once the group is gone
     if (inst.status == Status::launching) {
         int id = inst.id;
@@ -269,10 +310,12 @@ void Supervisor::on_exit(Instance& inst, int wait_status) {
     }
 
     // The main process is gone on its own: like systemd, take its leftovers with it, those
-    // that left its group included.
-    signal_group(inst.pgid, SIGKILL);
-    gather_strays(inst);
-    signal_outside_group(inst.strays, 0, SIGKILL);
+    // that left its group included (treekill: false leaves them, as PM2 does).
+    if (app->spec.treekill) {
+        signal_group(inst.pgid, SIGKILL);
+        gather_strays(inst);
+        signal_outside_group(inst.strays, 0, SIGKILL);
+    }
     inst.strays.clear();
     inst.pgid = 0;
 
@@ -290,7 +333,8 @@ void Supervisor::on_exit(Instance& inst, int wait_status) {
                      inst.history.unstable_restarts);
         break;
     case RestartDecision::Action::restart:
-        inst.restarts++;
+        // Counted when it happens (spawn_queued), as PM2 does: not while it waits out a delay.
+        inst.restart_counted_at_spawn = true;
         // The run's last lines go to the files now and its pipes close (the process is gone;
         // only a grandchild that left the group could still hold them): a crash loop holds two
         // pipes per instance, however busy the loop is.

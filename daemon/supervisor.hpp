@@ -109,14 +109,25 @@ class Supervisor {
     /// Captures one output pipe of instance `id` into the app's files.
     void capture(int id, std::shared_ptr<AppLogs> logs, UniqueFd fd, Stream stream,
                  std::string_view partial);
-    /// Serves the daemon's end of instance `id`'s Node IPC channel.
-    void open_channel(int id, UniqueFd fd);
+    /// The id an instance's row, log lines and environment show: a reload's successor shows
+    /// the id it will take.
+    static int shown_id(const Instance& inst) {
+        return inst.shadow_of >= 0 ? inst.shadow_of : inst.id;
+    }
+    /// Serves the daemon's end of the Node IPC channel of the process `pid` (one run of an
+    /// instance: a restart reuses the id, never the run).
+    void open_channel(pid_t pid, UniqueFd fd);
+    /// Sends 'shutdown' over the run's Node IPC channel (shutdown_with_message); false when it
+    /// has none or the message could not be written.
+    bool send_shutdown_message(pid_t pid);
     /// waiting_restart, then a spawn after `delay_ms` (through the spawn queue).
     void schedule_restart(Instance& inst, std::int64_t delay_ms);
     /// Spawns the queued instances that still wait, for at most a slice of time, then leaves
     /// the rest to a later loop turn: a storm of restarts shares the loop with everything else.
     void spawn_queued();
     void reload_next(std::shared_ptr<ReloadRun> run);
+    /// The supervisor's side of Registry::swap_ids: pipes follow their processes.
+    void swap_run_ids(int a, int b);
     void spawn(Instance& inst);
     /// A spawn that could not happen; `why` says what failed. Short of a resource (descriptors,
     /// memory, processes), the instance waits and tries again on the restart policy's backoff
@@ -127,6 +138,9 @@ class Supervisor {
     void finish_launch(Instance& inst, bool ready);
     void on_exit(Instance& inst, int wait_status);
     void finish_stop(Instance& inst);
+    /// True when a stop ends the instance's whole tree (treekill, the default), false when only
+    /// its main process is the daemon's to end.
+    bool tree_killed(const Instance& inst);
     void escalate(int id);
     /// Finds the instance's processes outside its group (inst.strays): its tree, what the
     /// daemon inherited of it, and earlier strays still running.
@@ -150,11 +164,16 @@ class Supervisor {
     void drain_output(int id);
 
     struct Capture {
-        int instance_id;
+        int instance_id; ///< the record it belongs to (its lines are tagged with shown_id)
         std::unique_ptr<OutputCapture> capture;
     };
     std::unordered_map<std::uint64_t, Capture> m_captures;
-    std::unordered_map<int, std::unique_ptr<NodeChannel>> m_channels; ///< by instance id
+    struct ChannelRun {
+        std::uint64_t serial; ///< tells this run's channel from a later one of the same pid
+        std::unique_ptr<NodeChannel> channel;
+    };
+    std::unordered_map<pid_t, ChannelRun> m_channels; ///< by the main pid of the run
+    std::uint64_t m_next_channel = 1;
     std::uint64_t m_next_capture = 1;
     /// Instances whose last spawn failed for a resource shortage: the wait before the next try.
     std::unordered_map<int, std::int64_t> m_shortage_retry_ms;

@@ -41,8 +41,9 @@ std::vector<CarriedPipe> Supervisor::carried_pipes() const {
 
 std::vector<CarriedChannel> Supervisor::carried_channels() const {
     std::vector<CarriedChannel> out;
-    for (const auto& [id, ch] : m_channels)
-        if (ch->fd() >= 0) out.push_back({id, ch->fd()});
+    for (const auto& [pid, run] : m_channels)
+        if (const Instance* inst = m_registry.find_by_pid(pid); inst && run.channel->fd() >= 0)
+            out.push_back({inst->id, run.channel->fd()});
     return out;
 }
 
@@ -57,7 +58,9 @@ void Supervisor::adopt_pipe(const CarriedPipe& pipe) {
 }
 
 void Supervisor::adopt_channel(const CarriedChannel& channel) {
-    open_channel(channel.instance_id, UniqueFd(channel.fd));
+    UniqueFd fd(channel.fd);
+    if (const Instance* inst = m_registry.find(channel.instance_id); inst && inst->pid)
+        open_channel(inst->pid, std::move(fd));
 }
 
 std::optional<std::int64_t> Supervisor::restart_in_ms(int id) const {
@@ -67,7 +70,12 @@ std::optional<std::int64_t> Supervisor::restart_in_ms(int id) const {
 }
 
 void Supervisor::resume_restart(int id, std::int64_t delay_ms) {
-    if (Instance* inst = m_registry.find(id)) schedule_restart(*inst, delay_ms);
+    if (Instance* inst = m_registry.find(id)) {
+        // A restart carried over was most likely a crash's (a wait for resources is the rare
+        // other case): it counts when it happens.
+        inst->restart_counted_at_spawn = true;
+        schedule_restart(*inst, delay_ms);
+    }
 }
 
 } // namespace rein::daemon

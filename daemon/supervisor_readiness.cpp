@@ -77,29 +77,50 @@ void Supervisor::reload_next(std::shared_ptr<ReloadRun> run) {
     Instance* old = m_registry.find(old_id);
     App* app = old ? m_registry.find_app(old->app) : nullptr;
     if (!old || !app) return lane_done("");
-    if (app->spec.exec_mode == ExecMode::fork || !is_running(old->status)) {
-        // Nothing serving to keep up (fork mode, or not running): a plain restart.
+    if (app->spec.exec_mode == ExecMode::fork ||
+        (old->status != Status::online && old->status != Status::launching)) {
+        // Nothing serving to keep up (fork mode, or not running, or on its way down): a plain
+        // restart.
         return restart(old_id, [lane_done] { lane_done(""); });
     }
     old->replacing = true;
+    // The successor runs under a hidden record until it is ready, then takes the old id (PM2's
+    // pm_id stays across a reload) and the old process finishes under the hidden one.
     Instance& fresh = m_registry.add_replacement(*app, old_id, wall_ms());
     int fresh_id = fresh.id;
+    fresh.shadow_of = old_id;
     fresh.restarts = old->restarts + 1;
     fresh.on_ready.push_back([this, lane_done, old_id, fresh_id](bool ready) {
-        if (!ready) {
+        Instance* o = m_registry.find(old_id);
+        // Stopped meanwhile (rein stop): the successor must not bring the id back up.
+        if (!ready || !o || o->status == Status::stopping || o->status == Status::stopped) {
             Instance* f = m_registry.find(fresh_id);
             std::string name = f ? f->app : "?";
-            spdlog::error("{}: reload aborted: the new instance {} failed before it was ready",
-                          name, fresh_id);
-            if (Instance* o = m_registry.find(old_id)) o->replacing = false;
+            if (o) o->replacing = false;
             m_registry.retire(fresh_id);
             remove(fresh_id, nullptr);
+            if (ready) {
+                spdlog::info("{}[{}]: stopped during its reload: not replaced", name, old_id);
+                return lane_done("reload of " + name + " stopped: instance " +
+                                 std::to_string(old_id) + " was stopped meanwhile");
+            }
+            spdlog::error("{}[{}]: reload aborted: its new process failed before it was ready",
+                          name, old_id);
             return lane_done("reload of " + name +
                              " aborted: a new instance exited before it was ready; the old "
                              "instances keep serving");
         }
-        m_registry.retire(old_id);
-        remove(old_id, [lane_done] { lane_done(""); });
+        m_registry.swap_ids(old_id, fresh_id);
+        swap_run_ids(old_id, fresh_id);
+        Instance* now = m_registry.find(old_id);
+        Instance* before = m_registry.find(fresh_id);
+        now->shadow_of = -1;
+        before->shadow_of = old_id;
+        before->replacing = false;
+        spdlog::info("{}[{}]: reloaded: pid {} serves, pid {} stops", now->app, old_id, now->pid,
+                     before->pid);
+        m_registry.retire(fresh_id);
+        remove(fresh_id, [lane_done] { lane_done(""); });
     });
     spawn(fresh);
 }

@@ -32,7 +32,8 @@ std::string pid_file_for(const AppSpec& spec, const Instance& inst) {
 
 namespace {
 
-// Node apps written for PM2 say `process.send('ready')`: they get an IPC channel.
+// Node apps written for PM2 call `process.send` without checking that it exists: every Node
+// instance gets an IPC channel, as under PM2.
 bool uses_node(const AppSpec& spec) {
     auto base = [](const std::string& p) { return p.substr(p.rfind('/') + 1); };
     return base(spec.interpreter) == "node" || base(spec.script) == "node";
@@ -86,8 +87,11 @@ std::vector<std::string> Supervisor::build_env(const App& app, const Instance& i
             env["SHELL"] = identity->shell;
     }
     for (const auto& [k, v] : spec.env) env[k] = v;
+    // Python buffers stdout into a pipe until it exits; PM2 sets this, so rein does (unless the
+    // user chose a value).
+    env.try_emplace("PYTHONUNBUFFERED", "1");
     env["REIN_APP_NAME"] = spec.name;
-    env["REIN_APP_ID"] = std::to_string(inst.id);
+    env["REIN_APP_ID"] = std::to_string(shown_id(inst));
     env["REIN_APP_INSTANCE"] = std::to_string(inst.index);
     if (!spec.instance_var.empty()) env[spec.instance_var] = std::to_string(inst.index);
     if (app.sockets) {
@@ -99,13 +103,10 @@ std::vector<std::string> Supervisor::build_env(const App& app, const Instance& i
         env["LISTEN_FDNAMES"] = names;
         if (auto port = single_port(spec.listen)) env["PORT"] = std::to_string(*port);
     }
-    if (spec.wait_ready) {
-        env["NOTIFY_SOCKET"] = m_paths.notify_socket();
-        if (uses_node(spec)) {
-            env["NODE_CHANNEL_FD"] =
-                std::to_string(3 + (app.sockets ? app.sockets->fds.size() : 0));
-            env["NODE_CHANNEL_SERIALIZATION_MODE"] = "json";
-        }
+    if (spec.wait_ready) env["NOTIFY_SOCKET"] = m_paths.notify_socket();
+    if (uses_node(spec)) {
+        env["NODE_CHANNEL_FD"] = std::to_string(3 + (app.sockets ? app.sockets->fds.size() : 0));
+        env["NODE_CHANNEL_SERIALIZATION_MODE"] = "json";
     }
     if (spec.exec_mode == ExecMode::cluster && spec.bind_handoff)
         add_bind_handoff_env(env, m_paths);
@@ -169,7 +170,7 @@ void Supervisor::spawn(Instance& inst) {
     }
     UniqueFd channel; // the daemon's end of a Node IPC channel
     UniqueFd channel_child;
-    if (spec.wait_ready && uses_node(spec)) {
+    if (uses_node(spec)) {
         // Without it the app would be told of a NODE_CHANNEL_FD it does not have.
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) != 0 ||
@@ -210,7 +211,7 @@ void Supervisor::spawn(Instance& inst) {
     spdlog::info("{}[{}]: started pid {}", spec.name, inst.id, *pid);
 
     int id = inst.id;
-    if (channel) open_channel(id, std::move(channel));
+    if (channel) open_channel(*pid, std::move(channel));
     if (!spec.wait_ready) {
         finish_launch(inst, true);
         return;
@@ -248,20 +249,45 @@ void Supervisor::spawn_failed(Instance& inst, const std::string& why, bool short
 void Supervisor::capture(int id, std::shared_ptr<AppLogs> logs, UniqueFd fd, Stream stream,
                          std::string_view partial) {
     std::uint64_t key = m_next_capture++;
-    auto c = std::make_unique<OutputCapture>(m_reactor, std::move(fd), std::move(logs), id, stream,
+    const Instance* inst = m_registry.find(id);
+    int tag = inst ? shown_id(*inst) : id;
+    auto c = std::make_unique<OutputCapture>(m_reactor, std::move(fd), std::move(logs), tag, stream,
                                              [this, key] { m_captures.erase(key); });
     if (!partial.empty()) c->carry(partial);
     m_captures[key] = {id, std::move(c)};
 }
 
-void Supervisor::open_channel(int id, UniqueFd fd) {
-    m_channels[id] = std::make_unique<NodeChannel>(
+void Supervisor::swap_run_ids(int a, int b) {
+    for (auto& [key, c] : m_captures) {
+        if (c.instance_id == a)
+            c.instance_id = b;
+        else if (c.instance_id == b)
+            c.instance_id = a;
+    }
+}
+
+void Supervisor::open_channel(pid_t pid, UniqueFd fd) {
+    // Keyed by the run, not the instance id: a restart reuses the id, and the old run's channel
+    // closing late must not take the new run's with it (the new process would get EPIPE).
+    std::uint64_t serial = m_next_channel++;
+    auto channel = std::make_unique<NodeChannel>(
         m_reactor, std::move(fd),
-        [this, id] {
-            if (Instance* i = m_registry.find(id); i && i->status == Status::launching)
+        [this, pid] {
+            if (Instance* i = m_registry.find_by_pid(pid); i && i->status == Status::launching)
                 finish_launch(*i, true);
         },
-        [this, id] { m_reactor.after(0, [this, id] { m_channels.erase(id); }); });
+        [this, pid, serial] {
+            m_reactor.after(0, [this, pid, serial] {
+                auto it = m_channels.find(pid);
+                if (it != m_channels.end() && it->second.serial == serial) m_channels.erase(it);
+            });
+        });
+    m_channels[pid] = {serial, std::move(channel)};
+}
+
+bool Supervisor::send_shutdown_message(pid_t pid) {
+    auto it = m_channels.find(pid);
+    return it != m_channels.end() && it->second.channel->send("\"shutdown\"\n");
 }
 
 } // namespace rein::daemon

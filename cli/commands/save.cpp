@@ -27,6 +27,8 @@ Runner setup_resurrect(CLI::App&) {
         if (!client) return k_exit_failed;
         auto reply = client->call("resurrect");
         if (!reply) return report(reply.error());
+        if (reply->contains("warning"))
+            std::cerr << "rein: " << reply->at("warning").get<std::string>() << "\n";
         for (const auto& a : reply->at("apps"))
             if (a.value("action", "") == "already_present")
                 std::cerr << "rein: " << a.value("name", "")

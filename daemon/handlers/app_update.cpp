@@ -22,10 +22,17 @@ Result<std::vector<PreparedApp>> prepare_apps(Context& ctx, const nlohmann::json
         if (!j.contains("base_env")) p.spec.base_env = shared_env;
         const AppSpec& s = p.spec;
         if (auto ok = check_spec(s); !ok) return ok.error();
-        if (auto who = app_identity(s); !who)
+        auto who = app_identity(s);
+        if (!who)
             return make_error(who.error().code, "app '" + s.name + "': " + who.error().message);
         if (!names.insert(s.name).second)
             return make_error(protocol::code::bad_request, "app '" + s.name + "' given twice");
+        // Folders of the files the user named are made (PM2 does so) as the app's user.
+        for (const auto* file : {&s.out_file, &s.error_file, &s.log_file, &s.pid_file})
+            if (!file->empty())
+                if (auto err = make_parent_dirs(*file, who->has_value() ? &**who : nullptr);
+                    !err.empty())
+                    return make_error(protocol::code::failed, "app '" + s.name + "': " + err);
         p.logs = std::make_shared<AppLogs>(s, ctx.paths.logs_dir(), &ctx.log_hub);
         if (auto err = p.logs->open(); !err.empty())
             return make_error(protocol::code::failed, "app '" + s.name + "': " + err);

@@ -9,6 +9,7 @@ void describe(Context& ctx, const nlohmann::json& req, const Responder& reply) {
     nlohmann::json out = nlohmann::json::array();
     for (int id : *ids) {
         Instance* inst = ctx.registry.find(id);
+        if (is_shadow(*inst)) continue; // part of another instance's row (reload)
         const App* app = ctx.registry.find_app(inst->app);
         nlohmann::json row = instance_row(ctx, *inst);
         nlohmann::json spec = app->spec;
@@ -25,6 +26,7 @@ void describe(Context& ctx, const nlohmann::json& req, const Responder& reply) {
             for (std::size_t i = 0; set && i < set->specs.size(); ++i)
                 row["sockets"].push_back({{"address", set->specs[i].address}, {"obtained", how}});
         row["started_at"] = inst->started_wall ? nlohmann::json(inst->started_wall) : nullptr;
+        row["last_exit"] = last_exit_text(*inst, app->spec);
         out.push_back(row);
     }
     reply.ok({{"rows", out}});

@@ -56,6 +56,11 @@ Result<std::vector<int>> select_instances(Context& ctx, const nlohmann::json& re
 nlohmann::json instance_row(Context& ctx, Instance& inst);
 /// Rows of the given instance ids that still exist.
 nlohmann::json rows_of(Context& ctx, const std::vector<int>& ids);
+/// How the instance's last run ended ("exited with code 0 after 120 ms (early: ...)"), null
+/// before any has.
+nlohmann::json last_exit_text(const Instance& inst, const AppSpec& spec);
+/// Adds PM2's keys to a jlist row (`pm_id`, `pm2_env`, `monit`; docs/protocol.md).
+void add_pm2_fields(Context& ctx, const Instance& inst, nlohmann::json& row);
 
 } // namespace rein::daemon
 

@@ -14,7 +14,7 @@ void monit(Context& ctx, const nlohmann::json&, const Responder& reply) {
     reply.streaming();
     nlohmann::json rows = nlohmann::json::array();
     for (auto& [id, inst] : ctx.registry.instances())
-        if (!inst.retired) rows.push_back(instance_row(ctx, inst));
+        if (!inst.retired && !is_shadow(inst)) rows.push_back(instance_row(ctx, inst));
     reply.event({{"event", "rows"}, {"rows", rows}});
     ctx.monitors.push_back(reply);
     LogFilter all;
@@ -27,7 +27,7 @@ void feed_monitors(Context& ctx) {
     if (ctx.monitors.empty()) return;
     nlohmann::json rows = nlohmann::json::array();
     for (auto& [id, inst] : ctx.registry.instances())
-        if (!inst.retired) rows.push_back(instance_row(ctx, inst));
+        if (!inst.retired && !is_shadow(inst)) rows.push_back(instance_row(ctx, inst));
     nlohmann::json ev = {{"event", "rows"}, {"rows", rows}};
     for (const auto& m : ctx.monitors)
         if (m.queued_bytes() < k_follower_backlog) m.event(ev); // a stalled screen skips a tick

@@ -17,7 +17,8 @@ void reload(Context& ctx, const nlohmann::json& req, const Responder& reply) {
                               if (!error.empty()) return reply.fail(protocol::code::failed, error);
                               nlohmann::json rows = nlohmann::json::array();
                               for (auto& [id, inst] : ctx.registry.instances())
-                                  if (!inst.retired) rows.push_back(instance_row(ctx, inst));
+                                  if (!inst.retired && !is_shadow(inst))
+                                      rows.push_back(instance_row(ctx, inst));
                               reply.ok({{"rows", rows}});
                           });
 }

@@ -42,7 +42,10 @@ void restart(Context& ctx, const nlohmann::json& req, const Responder& reply) {
                 (known ? ids : fresh).push_back(id);
             }
         }
-        for (int id : fresh) ctx.supervisor.start(id);
+        for (int id : fresh) {
+            const App* app = ctx.registry.find_app(ctx.registry.find(id)->app);
+            if (app->spec.autostart) ctx.supervisor.start(id);
+        }
         std::vector<int> all = ids;
         all.insert(all.end(), fresh.begin(), fresh.end());
         auto done = make_barrier(ids.size(), [&ctx, all, reply] {

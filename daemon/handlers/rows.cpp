@@ -1,3 +1,5 @@
+#include "common/signals.hpp"
+
 #include "daemon/clock.hpp"
 #include "daemon/handlers/handler.hpp"
 
@@ -5,14 +7,16 @@
 
 namespace rein::daemon {
 
-namespace {
-
-std::string signal_name_of(int sig) {
-    const char* abbrev = sigabbrev_np(sig);
-    return abbrev ? std::string("SIG") + abbrev : "SIG" + std::to_string(sig);
+nlohmann::json last_exit_text(const Instance& inst, const AppSpec& spec) {
+    if (inst.last_run_ms < 0) return nullptr;
+    std::string text = inst.exit_code ? "exited with code " + std::to_string(*inst.exit_code)
+                       : inst.signal  ? "killed by " + signal_name(*inst.signal)
+                                      : std::string("ended");
+    text += " after " + std::to_string(inst.last_run_ms) + " ms";
+    if (inst.last_exit_early)
+        text += " (early: before min_uptime, " + std::to_string(spec.min_uptime_ms) + " ms)";
+    return text;
 }
-
-} // namespace
 
 nlohmann::json instance_row(Context& ctx, Instance& inst) {
     const App* app = ctx.registry.find_app(inst.app);
@@ -31,6 +35,7 @@ nlohmann::json instance_row(Context& ctx, Instance& inst) {
         {"exec_mode", to_string(spec.exec_mode)},
         {"pid", alive ? nlohmann::json(inst.pid) : nlohmann::json()},
         {"status", to_string(inst.status)},
+        {"reloading", inst.replacing}, // a reload is starting this instance's successor
         {"restarts", inst.restarts},
         {"unstable_restarts", inst.history.unstable_restarts},
         {"uptime_ms", alive ? now - inst.started_mono : 0},
@@ -38,7 +43,7 @@ nlohmann::json instance_row(Context& ctx, Instance& inst) {
         {"cpu", double(int(cpu * 10 + 0.5)) / 10},
         {"memory", memory},
         {"exit_code", inst.exit_code ? nlohmann::json(*inst.exit_code) : nlohmann::json()},
-        {"signal", inst.signal ? nlohmann::json(signal_name_of(*inst.signal)) : nlohmann::json()},
+        {"signal", inst.signal ? nlohmann::json(signal_name(*inst.signal)) : nlohmann::json()},
         {"script", spec.script},
         {"args", spec.args},
         {"cwd", spec.cwd},

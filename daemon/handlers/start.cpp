@@ -3,7 +3,8 @@
 namespace rein::daemon::handlers {
 
 // start {"apps": [AppSpec...]}: new apps are created and started; an app whose instances all
-// run is left as it is and reported; a stopped app takes the new config and starts.
+// run is left as it is and reported; a stopped app takes the new config and starts (unless its
+// autostart is false: it is then registered, or updated, stopped).
 // start {selector | names}: starts the matched instances that are not running (`rein start api`
 // for an app that was stopped, as in PM2).
 void start(Context& ctx, const nlohmann::json& req, const Responder& reply) {
@@ -39,6 +40,8 @@ void start(Context& ctx, const nlohmann::json& req, const Responder& reply) {
                 app_ids = existing->instance_ids;
             }
         }
+        // autostart: false registers the app stopped; `rein start <name>` starts it.
+        if (!p.spec.autostart && action == "started") action = "stopped";
         if (app_ids.empty()) app_ids = install_app(ctx, std::move(p));
         if (action == "started")
             for (int id : app_ids) ctx.supervisor.start(id);

@@ -9,6 +9,12 @@ void stop(Context& ctx, const nlohmann::json& req, const Responder& reply) {
     auto done = make_barrier(ids->size(), [&ctx, ids = *ids, reply] {
         reply.ok({{"rows", rows_of(ctx, ids)}});
     });
+    // As PM2's stop: watching ends with it, until a start that asks for it again.
+    for (int id : *ids)
+        if (App* app = ctx.registry.find_app(ctx.registry.find(id)->app); app && app->watch) {
+            app->watch.reset();
+            app->spec.watch.clear();
+        }
     for (int id : *ids) ctx.supervisor.stop(id, done);
 }
 

@@ -60,7 +60,8 @@ Result<std::vector<int>> select_instances(Context& ctx, const nlohmann::json& re
 nlohmann::json rows_of(Context& ctx, const std::vector<int>& ids) {
     nlohmann::json rows = nlohmann::json::array();
     for (int id : ids)
-        if (Instance* inst = ctx.registry.find(id)) rows.push_back(instance_row(ctx, *inst));
+        if (Instance* inst = ctx.registry.find(id); inst && !is_shadow(*inst))
+            rows.push_back(instance_row(ctx, *inst));
     return rows;
 }
 

@@ -55,6 +55,8 @@ TEST_CASE("no request fails during two reloads and a restart; every pid is repla
                 .code == 0);
     REQUIRE(h.wait_status("web", "online", 2));
     auto before = pids_of(h, "web");
+    std::vector<int> ids_before;
+    for (const auto& r : h.rows("web")) ids_before.push_back(r["id"]);
     LoadLoop load(port);
     REQUIRE(wait_until([&] { return load.ok > 50; }));
     Run r1 = h.rein({"reload", "web"});
@@ -73,7 +75,15 @@ TEST_CASE("no request fails during two reloads and a restart; every pid is repla
     CHECK(after.size() == 2);
     for (const auto& p : before) CHECK(middle.count(p) == 0);
     for (const auto& p : middle) CHECK(after.count(p) == 0);
-    for (const auto& row : h.rows("web")) CHECK(row["status"] == "online");
+    // Each instance kept its id through both reloads and the restart (PM2's pm_id), one count
+    // per replacement.
+    auto rows = h.rows("web");
+    REQUIRE(rows.size() == 2);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        CHECK(rows[i]["status"] == "online");
+        CHECK(rows[i]["id"] == ids_before[i]);
+        CHECK(rows[i]["restarts"] == 3);
+    }
     MESSAGE("requests answered during the reloads: " << load.ok.load());
 }
 
