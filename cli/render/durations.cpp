@@ -11,7 +11,8 @@ std::string format_duration(std::int64_t ms) {
     if (ms == 0) return "0s";
     if (ms < 1000) return std::to_string(ms) + "ms";
     if (ms < 60'000) {
-        if (ms % 1000 == 0 || ms >= 10'000) return std::to_string(ms / 1000) + "s";
+        // Tenths only where they say something: under 10 s and not ".0".
+        if (ms >= 10'000 || ms / 100 % 10 == 0) return std::to_string(ms / 1000) + "s";
         char buf[16];
         snprintf(buf, sizeof buf, "%.1fs", double(ms / 100) / 10); // 1.65 s reads 1.6s
         return buf;

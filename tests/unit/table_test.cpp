@@ -100,6 +100,7 @@ TEST_CASE("describe: durations in units, times as local dates") {
     CHECK(format_duration(250) == "250ms");
     CHECK(format_duration(1000) == "1s");
     CHECK(format_duration(1600) == "1.6s");
+    CHECK(format_duration(2005) == "2s");
     CHECK(format_duration(42'900) == "42s");
     CHECK(format_duration(192'000) == "3m 12s");
     CHECK(format_duration(300'000) == "5m");
