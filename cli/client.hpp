@@ -34,6 +34,9 @@ class Client {
     Result<std::vector<nlohmann::json>> read_available();
     /// The connection's descriptor, for poll().
     int fd() const { return m_fd.get(); }
+    /// True when a whole message is already read and waiting: more of the batch the last read
+    /// brought (`logs` flushes its output once a batch is printed, not per line).
+    bool has_buffered_message() const { return m_in.unread().find('\n') != std::string_view::npos; }
 
     /// Waits (at most `timeout_ms`) until the daemon closes this connection; true when it did.
     bool wait_closed(int timeout_ms = 10000);

@@ -1,11 +1,11 @@
 #include "daemon/app_logs.hpp"
 
+#include "common/utf8.hpp"
 #include "daemon/clock.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -13,17 +13,28 @@
 
 namespace rein::daemon {
 
+namespace {
+// Per-instance file sets kept open at once; the least recently used idle ones are closed past
+// it (and reopened at their next line), so ids that come and go do not pile up descriptors.
+constexpr std::size_t k_max_instance_files = 64;
+} // namespace
+
 AppLogs::AppLogs(const AppSpec& spec, const std::string& default_dir, LogHub* hub)
-    : m_name(spec.name), m_namespace(spec.namespace_name), m_time(spec.time),
-      m_date_format(spec.log_date_format), m_max_size(spec.log_max_size),
-      m_max_files(spec.log_max_files), m_hub(hub) {
-    m_out.path = spec.out_file.empty() ? default_dir + "/" + spec.name + "-out.log" : spec.out_file;
-    m_err.path =
+    : m_name(spec.name), m_namespace(spec.namespace_name), m_time(spec.time), m_json(spec.log_json),
+      m_per_instance(!spec.merge_logs), m_date_format(spec.log_date_format),
+      m_max_size(spec.log_max_size), m_max_files(spec.log_max_files), m_hub(hub) {
+    m_out_path = spec.out_file.empty() ? default_dir + "/" + spec.name + "-out.log" : spec.out_file;
+    m_err_path =
         spec.error_file.empty() ? default_dir + "/" + spec.name + "-error.log" : spec.error_file;
-    m_combined.path = spec.log_file;
-    m_out.named = !spec.out_file.empty();
-    m_err.named = !spec.error_file.empty();
-    m_combined.named = true;
+    m_combined_path = spec.log_file;
+    m_out_named = !spec.out_file.empty();
+    m_err_named = !spec.error_file.empty();
+    m_merged.out.path = m_out_path;
+    m_merged.out.named = m_out_named;
+    m_merged.err.path = m_err_path;
+    m_merged.err.named = m_err_named;
+    m_merged.combined.path = m_combined_path;
+    m_merged.combined.named = true;
     // Checked by the start request already; a user removed since then gets the daemon's files.
     if (auto who = app_identity(spec); who && *who) m_identity = std::move(*who);
 }
@@ -41,43 +52,118 @@ int open_log(const std::string& path, bool named) {
 }
 } // namespace
 
-std::string AppLogs::open() {
-    for (File* f : {&m_out, &m_err, &m_combined}) {
-        if (f->path.empty()) continue;
-        int fd;
-        {
-            FsIdentity as(owner(*f));
-            fd = open_log(f->path, f->named);
-        }
-        if (fd < 0) return "cannot open log file " + f->path + ": " + std::strerror(errno);
-        write_all(*f); // lines queued for the old file land there before the switch
-        f->fd.reset(fd);
-        struct stat st {};
-        f->size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? std::uint64_t(st.st_size) : 0;
+std::string AppLogs::path_for(const std::string& path, int id) const {
+    return m_per_instance && !path.empty() ? instance_log_path(path, id) : path;
+}
+
+std::vector<AppLogs::Files*> AppLogs::all_files() {
+    if (!m_per_instance) return {&m_merged};
+    std::vector<Files*> out;
+    for (auto& [id, fs] : m_instances) out.push_back(&fs);
+    return out;
+}
+
+std::vector<const AppLogs::Files*> AppLogs::all_files() const {
+    auto files = const_cast<AppLogs*>(this)->all_files();
+    return {files.begin(), files.end()};
+}
+
+int AppLogs::open_file(File& f) {
+    if (f.path.empty()) return 0;
+    int fd;
+    {
+        FsIdentity as(owner(f));
+        fd = open_log(f.path, f.named);
     }
+    if (fd < 0) {
+        int err = errno;
+        // Only per-instance files get here after the start was accepted: say why nothing is
+        // written (problem() shows it in describe and jlist too).
+        if (m_per_instance && err != f.write_errno)
+            spdlog::error("{}: cannot open log file {}: {}; its lines are not kept", m_name, f.path,
+                          std::strerror(err));
+        if (m_per_instance) f.write_errno = err;
+        return err;
+    }
+    write_all(f); // lines queued for the old file land there before the switch
+    f.fd.reset(fd);
+    struct stat st {};
+    f.size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? std::uint64_t(st.st_size) : 0;
+    return 0;
+}
+
+std::string AppLogs::open() {
+    for (Files* fs : all_files())
+        for (File* f : {&fs->out, &fs->err, &fs->combined})
+            if (int err = open_file(*f); err && !m_per_instance)
+                return "cannot open log file " + f->path + ": " + std::strerror(err);
     return {};
 }
 
+AppLogs::Files& AppLogs::files_for(int id) {
+    if (!m_per_instance) return m_merged;
+    std::int64_t now = mono_ms();
+    if (auto it = m_instances.find(id); it != m_instances.end()) {
+        it->second.last_used_ms = now;
+        return it->second;
+    }
+    while (m_instances.size() >= k_max_instance_files) {
+        auto idle = m_instances.end();
+        for (auto it = m_instances.begin(); it != m_instances.end(); ++it) {
+            const Files& fs = it->second;
+            bool held =
+                !fs.out.pending.empty() || !fs.err.pending.empty() || !fs.combined.pending.empty();
+            if (!held && (idle == m_instances.end() || fs.last_used_ms < idle->second.last_used_ms))
+                idle = it;
+        }
+        if (idle == m_instances.end()) break; // all hold output: keep them
+        m_instances.erase(idle);
+    }
+    Files& fs = m_instances[id];
+    fs.last_used_ms = now;
+    fs.out.path = instance_log_path(m_out_path, id);
+    fs.out.named = m_out_named;
+    fs.err.path = instance_log_path(m_err_path, id);
+    fs.err.named = m_err_named;
+    if (!m_combined_path.empty()) fs.combined.path = instance_log_path(m_combined_path, id);
+    fs.combined.named = true;
+    // A file that cannot be opened gets no lines (as /dev/null); open_file says why.
+    for (File* f : {&fs.out, &fs.err, &fs.combined}) open_file(*f);
+    return fs;
+}
+
 void AppLogs::append(File& f, std::string_view prefix, std::string_view line) {
+    if (!f.fd) return; // not kept, or could not be opened
     f.pending.append(prefix);
     f.pending.append(line);
     f.pending.push_back('\n');
 }
 
 void AppLogs::add_line(int id, Stream stream, std::string_view line, std::int64_t wall_ms) {
-    std::string prefix;
-    if (m_time) {
-        prefix = format_log_time(m_date_format, wall_ms);
-        prefix += ": ";
+    Files& fs = files_for(id);
+    File& f = stream == Stream::out ? fs.out : fs.err;
+    if (m_json) {
+        std::string timestamp =
+            m_date_format.empty() ? format_iso_utc(wall_ms) : format_date(m_date_format, wall_ms);
+        std::string obj = json_log_line(line, timestamp, stream, id, m_name);
+        obj.pop_back(); // append() adds the newline
+        append(f, {}, obj);
+        append(fs.combined, {}, obj);
+    } else {
+        std::string prefix;
+        if (m_time) {
+            prefix = format_log_time(m_date_format, wall_ms);
+            prefix += ": ";
+        }
+        append(f, prefix, line);
+        append(fs.combined, prefix, line);
     }
-    append(stream == Stream::out ? m_out : m_err, prefix, line);
-    if (m_combined.fd) append(m_combined, prefix, line);
     if (m_hub && m_hub->active()) m_publish.push_back({id, stream, wall_ms, std::string(line)});
 }
 
 void AppLogs::add_block(int id, Stream stream, std::string_view block, std::int64_t wall_ms) {
-    if (m_time || (m_hub && m_hub->active())) {
-        // Each line needs its own prefix or event.
+    if (m_time || m_json || (m_hub && m_hub->active())) {
+        // Each line needs its own prefix, encoding or event.
         while (!block.empty()) {
             auto nl = block.find('\n');
             add_line(id, stream, block.substr(0, nl), wall_ms);
@@ -85,11 +171,13 @@ void AppLogs::add_block(int id, Stream stream, std::string_view block, std::int6
         }
         return;
     }
-    put(stream == Stream::out ? m_out : m_err, block);
-    if (m_combined.fd) put(m_combined, block);
+    Files& fs = files_for(id);
+    put(stream == Stream::out ? fs.out : fs.err, block);
+    if (fs.combined.fd) put(fs.combined, block);
 }
 
 void AppLogs::put(File& f, std::string_view bytes) {
+    if (!f.fd) return; // could not be opened: nowhere to write
     if (f.pending.empty()) {
         std::size_t written = write_lines(f, bytes);
         // What the disk did not take waits, in order, for the next flush.
@@ -107,16 +195,22 @@ void AppLogs::write_all(File& f) {
 }
 
 bool AppLogs::blocked() const {
-    for (const File* f : {&m_out, &m_err, &m_combined})
-        if (!f->pending.empty() && f->fd) return true;
+    for (const Files* fs : all_files())
+        for (const File* f : {&fs->out, &fs->err, &fs->combined})
+            if (!f->pending.empty() && f->fd) return true;
     return false;
 }
 
 std::string AppLogs::problem() const {
     std::string out;
-    for (const File* f : {&m_out, &m_err, &m_combined}) {
+    std::vector<const File*> files;
+    for (const Files* fs : all_files())
+        for (const File* f : {&fs->out, &fs->err, &fs->combined}) files.push_back(f);
+    for (const File* f : files) {
         std::string one;
-        if (f->write_errno)
+        if (f->write_errno && !f->fd)
+            one = "cannot open " + f->path + ": " + std::strerror(f->write_errno);
+        else if (f->write_errno)
             one = "cannot write " + f->path + ": " + std::strerror(f->write_errno) +
                   " (output held, " + std::to_string(f->pending.size()) + " bytes)";
         else if (f->rotate_errno)
@@ -217,7 +311,8 @@ void AppLogs::rotate(File& f) {
 }
 
 void AppLogs::flush() {
-    for (File* f : {&m_out, &m_err, &m_combined}) write_all(*f);
+    for (Files* fs : all_files())
+        for (File* f : {&fs->out, &fs->err, &fs->combined}) write_all(*f);
     if (m_publish.empty()) return;
     auto lines = std::move(m_publish);
     m_publish.clear();
@@ -227,7 +322,10 @@ void AppLogs::flush() {
 
 void AppLogs::truncate() {
     flush();
-    for (File* f : {&m_out, &m_err, &m_combined}) {
+    std::vector<File*> files;
+    for (Files* fs : all_files())
+        for (File* f : {&fs->out, &fs->err, &fs->combined}) files.push_back(f);
+    for (File* f : files) {
         if (!f->fd) continue;
         struct stat st {};
         if (fstat(f->fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
@@ -238,32 +336,28 @@ void AppLogs::truncate() {
     }
 }
 
-std::string rotated_path(const std::string& path, int n) {
-    return path + "." + std::to_string(n);
+std::string instance_log_path(const std::string& path, int id) {
+    if (path == "/dev/null") return path;
+    std::size_t base = path.rfind('/');
+    base = base == std::string::npos ? 0 : base + 1;
+    std::size_t dot = path.rfind('.');
+    // A dot that starts the name (".log") or lies in a folder name is not an extension.
+    if (dot == std::string::npos || dot <= base) return path + "-" + std::to_string(id);
+    return path.substr(0, dot) + "-" + std::to_string(id) + path.substr(dot);
 }
 
-std::string format_log_time(const std::string& format, std::int64_t wall_ms) {
-    time_t secs = time_t(wall_ms / 1000);
-    int millis = int(wall_ms % 1000);
-    tm local{};
-    localtime_r(&secs, &local);
-    char ms[8];
-    snprintf(ms, sizeof ms, "%03d", millis);
-    std::string fmt = format;
-    if (fmt.empty()) {
-        char off[40]; // "+hh:mm"; sized for any long, which the compiler cannot rule out
-        long gmtoff = local.tm_gmtoff;
-        char sign = gmtoff < 0 ? '-' : '+';
-        if (gmtoff < 0) gmtoff = -gmtoff;
-        snprintf(off, sizeof off, "%c%02ld:%02ld", sign, gmtoff / 3600, (gmtoff % 3600) / 60);
-        fmt = std::string("%Y-%m-%dT%H:%M:%S.") + ms + off;
-    } else {
-        for (std::size_t p = fmt.find("%L"); p != std::string::npos; p = fmt.find("%L", p + 3))
-            fmt.replace(p, 2, ms);
-    }
-    char buf[256];
-    std::size_t n = strftime(buf, sizeof buf, fmt.c_str(), &local);
-    return std::string(buf, n);
+std::string json_log_line(std::string_view line, const std::string& timestamp, Stream stream,
+                          int id, const std::string& app) {
+    nlohmann::ordered_json obj = {{"message", escape_invalid_utf8(line) + "\n"},
+                                  {"timestamp", timestamp},
+                                  {"type", stream == Stream::out ? "out" : "err"},
+                                  {"process_id", id},
+                                  {"app_name", app}};
+    return obj.dump() + "\n";
+}
+
+std::string rotated_path(const std::string& path, int n) {
+    return path + "." + std::to_string(n);
 }
 
 } // namespace rein::daemon

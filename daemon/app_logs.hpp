@@ -1,7 +1,10 @@
 #pragma once
-// An app's log files: stdout, stderr and the optional combined file, shared by all its instances.
-// Lines are appended whole (one write per batch of complete lines, O_APPEND), so instances never
-// cut into each other's lines. Committed lines are then offered to live followers (LogHub).
+// An app's log files: stdout, stderr and the optional combined file, shared by all its instances
+// (merge_logs, the default), or one set per instance (`api-out-3.log`, merge_logs: false, opened
+// at the instance's first line). Lines are appended whole (one write per batch of complete
+// lines, O_APPEND), so instances never cut into each other's lines; with log_json each line is
+// written as one JSON object, as PM2's log_type json does. Committed lines are then offered to
+// live followers (LogHub) as the app wrote them.
 //
 // A write that fails (disk full, quota, I/O error) loses nothing: the bytes not written stay
 // queued, in order, and the file is `blocked()` until a later flush() writes them. The captures
@@ -11,11 +14,13 @@
 // app user's own file permissions when it runs as another uid (FsIdentity); the default files in
 // the daemon's logs folder are the daemon's own and are never opened through a link.
 #include "common/app_spec.hpp"
+#include "common/date_format.hpp"
 #include "common/unique_fd.hpp"
 #include "daemon/identity.hpp"
 #include "daemon/log_hub.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,12 +30,14 @@ namespace rein::daemon {
 
 class AppLogs {
   public:
-    /// Files are opened by open(); `default_dir` holds <name>-out.log / <name>-error.log.
+    /// Files are opened by open() (an instance's own files at its first line);
+    /// `default_dir` holds <name>-out.log / <name>-error.log.
     /// `hub` (may be null) receives every line once it is written.
     AppLogs(const AppSpec& spec, const std::string& default_dir, LogHub* hub);
 
     /// Opens (or reopens, after an external rotation) every file. Returns an error sentence on
-    /// failure, empty on success.
+    /// failure, empty on success. Per-instance files that cannot be opened are reported by
+    /// problem() and in reind.log instead (they open after the start was accepted).
     std::string open();
     /// Queues one line that instance `id` wrote on `stream`; flush() writes it.
     void add_line(int id, Stream stream, std::string_view line, std::int64_t wall_ms);
@@ -47,9 +54,15 @@ class AppLogs {
     /// empty when nothing. Shown by describe and jlist.
     std::string problem() const;
 
-    const std::string& out_path() const { return m_out.path; }
-    const std::string& err_path() const { return m_err.path; }
-    const std::string& combined_path() const { return m_combined.path; }
+    /// The files instance `id` writes to (with merge_logs, the app's shared files); empty
+    /// combined path when there is none.
+    std::string out_path(int id) const { return path_for(m_out_path, id); }
+    std::string err_path(int id) const { return path_for(m_err_path, id); }
+    std::string combined_path(int id) const { return path_for(m_combined_path, id); }
+    /// True when each instance has its own files (merge_logs: false).
+    bool per_instance() const { return m_per_instance; }
+    /// True when lines are written as JSON objects (log_json).
+    bool json() const { return m_json; }
 
   private:
     struct File {
@@ -63,6 +76,11 @@ class AppLogs {
         std::int64_t rotate_retry_ms = 0; ///< after a failed rotation, not again before this
         bool mid_line = false;            ///< the last write ended inside a line (cut short)
     };
+    /// The out, error and combined files of the app, or of one instance.
+    struct Files {
+        File out, err, combined;
+        std::int64_t last_used_ms = 0; ///< per-instance sets: when a line last went to them
+    };
     struct Published {
         int id;
         Stream stream;
@@ -70,6 +88,14 @@ class AppLogs {
         std::string text;
     };
     void append(File& f, std::string_view prefix, std::string_view line);
+    /// The files instance `id` writes to; per-instance ones are opened on first use.
+    Files& files_for(int id);
+    std::string path_for(const std::string& path, int id) const;
+    /// Opens one file (the app user's own permissions for a named one); errno, 0 on success.
+    int open_file(File& f);
+    /// Every file set kept now: the app's, or each instance's opened so far.
+    std::vector<Files*> all_files();
+    std::vector<const Files*> all_files() const;
     void write_all(File& f);
     /// Writes bytes at the end of f, or queues them behind lines already queued.
     void put(File& f, std::string_view bytes);
@@ -87,18 +113,28 @@ class AppLogs {
 
     std::string m_name, m_namespace;
     bool m_time;
+    bool m_json;
+    bool m_per_instance;
     std::string m_date_format;
     std::int64_t m_max_size;
     int m_max_files;
-    File m_out, m_err, m_combined;
+    std::string m_out_path, m_err_path, m_combined_path; ///< before the instance id is added
+    bool m_out_named, m_err_named;
+    Files m_merged;                   ///< merge_logs: the files every instance shares
+    std::map<int, Files> m_instances; ///< merge_logs false: each instance's files
     LogHub* m_hub;
     std::optional<Identity> m_identity; ///< the app's user, when it runs as another uid
     std::vector<Published> m_publish;   ///< written lines to offer to followers (only with any)
 };
 
-/// Formats a log timestamp: strftime `format` in local time with %L as milliseconds; an empty
-/// format gives ISO 8601 with milliseconds and the UTC offset (2026-11-23T22:34:00.123+00:00).
-std::string format_log_time(const std::string& format, std::int64_t wall_ms);
+/// An instance's own log file for `path` (merge_logs: false), as PM2 names it: the id before
+/// the extension (`api-out.log` -> `api-out-3.log`), else at the end; /dev/null stays.
+std::string instance_log_path(const std::string& path, int id);
+
+/// One line as log_json writes it: PM2's {"message","timestamp","type","process_id",
+/// "app_name"} and a newline; message ends in "\n" as in PM2's files.
+std::string json_log_line(std::string_view line, const std::string& timestamp, Stream stream,
+                          int id, const std::string& app);
 
 /// Path of the n-th rotated copy of a log file (`api-out.log.1` is the newest).
 std::string rotated_path(const std::string& path, int n);

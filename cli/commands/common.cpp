@@ -1,6 +1,7 @@
 // Helpers every command shares: errors, selectors, connecting, the table after a change.
 #include "cli/command.hpp"
 #include "cli/render/table.hpp"
+#include "cli/render/terminal.hpp"
 #include "common/ecosystem.hpp"
 
 #include "common/cores.hpp"
@@ -70,7 +71,8 @@ Result<nlohmann::json> selector_params(const std::string& arg) {
 int show_table(Context& ctx, Client& client) {
     auto list = client.call("list");
     if (!list) return report(list.error());
-    std::cout << render::process_table(list->at("rows"), ctx.color);
+    std::cout << render::process_table(list->at("rows"), ctx.color,
+                                       render::terminal_columns(STDOUT_FILENO));
     return k_exit_ok;
 }
 

@@ -3,6 +3,7 @@
 #include "cli/monit/model.hpp"
 #include "cli/render/table.hpp"
 
+#include <algorithm>
 #include <clocale>
 #include <csignal>
 #include <cstring>
@@ -62,6 +63,12 @@ void put(int y, int x, const std::string& text, int width) {
     mvaddnstr(y, x, text.c_str(), width);
 }
 
+// Columns of the CPU history in the table: what the terminal leaves after the fixed columns
+// (62) and memory (9), at most 22.
+int spark_width(int cols) {
+    return std::clamp(cols - 62 - 9 - 1, 0, 22);
+}
+
 void draw(const Model& m, bool ascii, bool help, const std::string& message) {
     erase();
     int w = COLS;
@@ -69,10 +76,13 @@ void draw(const Model& m, bool ascii, bool help, const std::string& message) {
     put(0, 0, "rein monit   " + std::to_string(m.rows().size()) + " instance(s)   ? help  q quit",
         w);
     attroff(A_BOLD);
+    // The CPU history gives way first, so memory stays on an 80-column terminal.
+    const int spark = spark_width(w);
     // Laid out like the rows below ("↺" is one column but three bytes, so it is not printf'd).
     char head[256];
-    snprintf(head, sizeof head, " %-4s %-18s %-8s %-16s   \u21BA    cpu %-22s memory", "id", "name",
-             "mode", "status", "cpu, last minute");
+    snprintf(head, sizeof head, " %-4s %-18s %-8s %-16s   \u21BA    cpu %-*.*s%smemory", "id",
+             "name", "mode", "status", spark, spark, spark >= 16 ? "cpu, last minute" : "history",
+             spark > 0 ? " " : "");
     attron(A_REVERSE);
     put(2, 0, std::string(head) + std::string(std::size_t(std::max(0, w)), ' '), w);
     attroff(A_REVERSE);
@@ -98,10 +108,12 @@ void draw(const Model& m, bool ascii, bool help, const std::string& message) {
         snprintf(nums, sizeof nums, "%4d %5.1f%% ", r.value("restarts", 0), r.value("cpu", 0.0));
         put(y, x, nums, w - x);
         x += int(strlen(nums));
-        attron(COLOR_PAIR(4));
-        put(y, x, monit::sparkline(m.cpu_history(id), 22, 100, ascii), w - x);
-        attroff(COLOR_PAIR(4));
-        x += 23;
+        if (spark > 0) {
+            attron(COLOR_PAIR(4));
+            put(y, x, monit::sparkline(m.cpu_history(id), std::size_t(spark), 100, ascii), w - x);
+            attroff(COLOR_PAIR(4));
+            x += spark + 1;
+        }
         put(y, x, render::format_bytes(r.value("memory", 0ULL)), w - x);
         if (is_sel) attroff(A_BOLD);
         ++y;
@@ -122,14 +134,17 @@ void draw(const Model& m, bool ascii, bool help, const std::string& message) {
             "script " + sel->value("script", "") + "   cwd " + sel->value("cwd", "") + "   pid " +
                 (sel->at("pid").is_null() ? "-" : sel->at("pid").dump()),
             w - 1);
-        put(y++, 1,
-            "restarts " + std::to_string(sel->value("restarts", 0)) + "   uptime " + uptime +
-                "   memory limit " +
-                (limit.is_null() ? std::string("none")
-                                 : render::format_bytes(limit.get<std::uint64_t>())) +
-                "   memory " +
-                monit::sparkline(m.memory_history(sel->value("id", 0)), 30, 0, ascii),
-            w - 1);
+        std::string figures = "restarts " + std::to_string(sel->value("restarts", 0)) +
+                              "   uptime " + uptime + "   memory limit " +
+                              (limit.is_null() ? std::string("none")
+                                               : render::format_bytes(limit.get<std::uint64_t>())) +
+                              "   memory " + render::format_bytes(sel->value("memory", 0ULL)) + " ";
+        // The memory history fills what the line leaves, at most 30 columns.
+        int history = std::min(30, w - 2 - int(figures.size()));
+        if (history > 0)
+            figures += monit::sparkline(m.memory_history(sel->value("id", 0)), std::size_t(history),
+                                        0, ascii);
+        put(y++, 1, figures, w - 1);
         const auto& lines = m.log_lines(name);
         int room = LINES - y - 1;
         std::size_t from = lines.size() > std::size_t(std::max(room, 0))
@@ -144,12 +159,14 @@ void draw(const Model& m, bool ascii, bool help, const std::string& message) {
         put(LINES - 1, 0, status, w);
     }
     if (help) {
-        int hy = 3, hx = std::max(2, w / 2 - 30);
+        // As wide as its longest line, centred: whole on an 80-column terminal.
+        std::size_t box = 0;
+        for (const char* line : k_help) box = std::max(box, strlen(line) + 2);
+        int hy = 3, hx = std::max(0, (w - int(box)) / 2);
         for (const char* line : k_help) {
             attron(A_REVERSE);
-            put(hy++, hx,
-                std::string(line) + std::string(60 - std::min<std::size_t>(60, strlen(line)), ' '),
-                60);
+            put(hy++, hx, " " + std::string(line) + std::string(box - 1 - strlen(line), ' '),
+                int(box));
             attroff(A_REVERSE);
         }
     }

@@ -1,5 +1,6 @@
 #include "cli/render/log_line.hpp"
 #include "cli/render/ansi.hpp"
+#include "common/date_format.hpp"
 
 #include <functional>
 
@@ -44,6 +45,11 @@ std::string format_log_event(const nlohmann::json& ev, LogStyle style, bool colo
     if (!color) return prefix + line + "\n";
     return app_color(app) + prefix + ansi::reset + (err ? ansi::red + line + ansi::reset : line) +
            "\n";
+}
+
+std::string timestamp_prefix(const std::string& format, std::int64_t wall_ms, bool color) {
+    std::string text = format_date(format, wall_ms) + " ";
+    return color ? ansi::grey + text + ansi::reset : text;
 }
 
 } // namespace rein::cli::render

@@ -1,5 +1,6 @@
 #pragma once
 // Pure formatting of `logs` events for people and for scripts.
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -14,5 +15,9 @@ enum class LogStyle { prefixed, raw, json };
 /// in red; a `file` event prints a header. `raw`: the bare line. `json`: one object
 /// {"app","id","stream","time","line"}.
 std::string format_log_event(const nlohmann::json& event, LogStyle style, bool color);
+
+/// `logs --timestamp`: the time `wall_ms` in `format` (dayjs tokens or strftime) and a space,
+/// dimmed when `color`.
+std::string timestamp_prefix(const std::string& format, std::int64_t wall_ms, bool color);
 
 } // namespace rein::cli::render

@@ -1,5 +1,6 @@
 #include "cli/render/table.hpp"
 #include "cli/render/ansi.hpp"
+#include "cli/render/durations.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -26,6 +27,21 @@ std::string str(const nlohmann::json& v) {
     if (v.is_null()) return "-";
     if (v.is_string()) return v.get<std::string>();
     return v.dump();
+}
+
+// A time field of a row (ms since the epoch), 0 when absent or null.
+std::int64_t row_time_ms(const nlohmann::json& row, const char* key) {
+    auto it = row.find(key);
+    return it != row.end() && it->is_number() ? it->get<std::int64_t>() : 0;
+}
+
+// A spec value for describe: durations (milliseconds in the spec) as "1.6s", "5m".
+std::string spec_value(const std::string& key, const nlohmann::json& v) {
+    static const char* const durations[] = {"min_uptime", "restart_delay",
+                                            "exp_backoff_restart_delay", "kill_timeout"};
+    for (const char* d : durations)
+        if (key == d && v.is_number_integer()) return format_duration(v.get<std::int64_t>());
+    return str(v);
 }
 
 struct Cell {
@@ -65,7 +81,58 @@ std::string format_uptime(std::int64_t ms) {
     return std::to_string(s / 86400) + "D";
 }
 
-std::string process_table(const nlohmann::json& rows, bool color) {
+namespace {
+
+// The first `w` columns of `s`, its last one `…` when it had to be cut.
+std::string cut(const std::string& s, std::size_t w) {
+    if (width(s) <= w) return s;
+    if (w == 0) return {};
+    std::size_t points = 0, end = 0;
+    for (; end < s.size(); ++end) {
+        if ((static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) continue;
+        if (points == w - 1) break;
+        ++points;
+    }
+    return s.substr(0, end) + "…";
+}
+
+// Column indices of the process table, and the order columns go in when it is too wide
+// (what tells instances apart stays: id, name, status, cpu, memory).
+constexpr std::size_t k_name = 1;
+constexpr std::size_t k_drop_order[] = {2 /*namespace*/, 4 /*pid*/, 5 /*uptime*/, 3 /*mode*/,
+                                        6 /*restarts*/};
+// Names are cut no shorter than this before a column goes instead.
+constexpr std::size_t k_min_name = 12;
+
+// Which columns show and how wide the name column is, for a table at most `max_width` wide
+// (0: no limit). `w` holds each column's natural width; the name's may be reduced.
+std::vector<bool> fit_columns(std::vector<std::size_t>& w, std::size_t max_width) {
+    std::vector<bool> keep(w.size(), true);
+    auto total = [&] {
+        std::size_t t = 1; // the left border
+        for (std::size_t i = 0; i < w.size(); ++i)
+            if (keep[i]) t += w[i] + 3; // " text │"
+        return t;
+    };
+    if (max_width == 0) return keep;
+    for (std::size_t dropped = 0;; ++dropped) {
+        std::size_t t = total();
+        if (t <= max_width) return keep;
+        std::size_t others = t - w[k_name];
+        std::size_t min_name = std::min(w[k_name], k_min_name);
+        bool last = dropped == std::size(k_drop_order);
+        if (others + min_name <= max_width || last) {
+            // Cut names to the room left (at least "name" itself, even past the width).
+            w[k_name] = others < max_width ? std::max<std::size_t>(max_width - others, 4) : 4;
+            return keep;
+        }
+        keep[k_drop_order[dropped]] = false;
+    }
+}
+
+} // namespace
+
+std::string process_table(const nlohmann::json& rows, bool color, std::size_t max_width) {
     const std::vector<std::string> head = {"id",     "name", "namespace", "mode", "pid",
                                            "uptime", "↺",    "status",    "cpu",  "memory"};
     std::vector<std::vector<Cell>> cells;
@@ -92,26 +159,32 @@ std::string process_table(const nlohmann::json& rows, bool color) {
         w[i] = width(head[i]);
         for (const auto& row : cells) w[i] = std::max(w[i], width(row[i].text));
     }
+    std::vector<bool> keep = fit_columns(w, max_width);
+    std::vector<std::size_t> shown;
+    for (std::size_t i = 0; i < w.size(); ++i)
+        if (keep[i]) shown.push_back(w[i]);
     auto render_row = [&](const std::vector<Cell>& row, bool is_head) {
         std::string s = "│";
         for (std::size_t i = 0; i < row.size(); ++i) {
+            if (!keep[i]) continue;
+            std::string text = cut(row[i].text, w[i]);
             s += " ";
             const char* c = is_head ? ansi::bold : row[i].color;
             if (color && c) s += c;
-            s += row[i].text;
+            s += text;
             if (color && c) s += ansi::reset;
-            s += std::string(w[i] - width(row[i].text) + 1, ' ');
+            s += std::string(w[i] - width(text) + 1, ' ');
             s += "│";
         }
         return s + "\n";
     };
-    std::string out = line(w, "┌", "┬", "┐");
+    std::string out = line(shown, "┌", "┬", "┐");
     std::vector<Cell> head_cells;
     for (const auto& h : head) head_cells.push_back({h});
     out += render_row(head_cells, true);
-    out += line(w, "├", "┼", "┤");
+    out += line(shown, "├", "┼", "┤");
     for (const auto& row : cells) out += render_row(row, false);
-    out += line(w, "└", "┴", "┘");
+    out += line(shown, "└", "┴", "┘");
     return out;
 }
 
@@ -129,12 +202,14 @@ std::string describe_blocks(const nlohmann::json& rows, bool color) {
                                 "restarts", "unstable_restarts", "exit_code", "signal"})
             kv.emplace_back(key, str(r[key]));
         kv.emplace_back("uptime",
-                        r["pid"].is_null() ? "0" : format_uptime(r.value("uptime_ms", 0LL)));
+                        r["pid"].is_null() ? "-" : format_duration(r.value("uptime_ms", 0LL)));
         char cpu[16];
         snprintf(cpu, sizeof cpu, "%.1f%%", r.value("cpu", 0.0));
         kv.emplace_back("cpu", cpu);
         kv.emplace_back("memory", format_bytes(r.value("memory", 0ULL)));
-        kv.emplace_back("created at", str(r["created_at"]));
+        kv.emplace_back("created at", format_datetime(row_time_ms(r, "created_at")));
+        if (row_time_ms(r, "started_at") > 0)
+            kv.emplace_back("started at", format_datetime(row_time_ms(r, "started_at")));
         const auto& spec = r.contains("spec") ? r["spec"] : nlohmann::json::object();
         kv.emplace_back("script", str(r["script"]));
         std::string args;
@@ -164,7 +239,7 @@ std::string describe_blocks(const nlohmann::json& rows, bool color) {
         for (const char* key : {"autorestart", "max_restarts", "min_uptime", "restart_delay",
                                 "exp_backoff_restart_delay", "kill_signal", "kill_timeout",
                                 "instance_var", "source_file"})
-            if (spec.contains(key)) kv.emplace_back(key, str(spec[key]));
+            if (spec.contains(key)) kv.emplace_back(key, spec_value(key, spec[key]));
         if (spec.contains("env") && !spec["env"].empty()) {
             std::string env;
             for (const auto& [k, v] : spec["env"].items())

@@ -15,7 +15,7 @@ void describe(Context& ctx, const nlohmann::json& req, const Responder& reply) {
         nlohmann::json spec = app->spec;
         spec.erase("base_env"); // the creator's whole environment is noise here
         row["spec"] = spec;
-        row["log_file"] = app->logs->combined_path();
+        row["log_file"] = app->logs->combined_path(id);
         row["status_text"] = inst->status_text; // the app's own STATUS= (sd_notify)
         row["listen"] = nlohmann::json::array();
         for (const auto& l : app->spec.listen) row["listen"].push_back(l.address);

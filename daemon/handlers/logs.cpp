@@ -2,6 +2,7 @@
 #include "daemon/log_tail.hpp"
 
 #include <charconv>
+#include <map>
 #include <set>
 
 namespace rein::daemon::handlers {
@@ -42,6 +43,23 @@ Result<LogFilter> make_filter(Context& ctx, const nlohmann::json& req) {
     return f;
 }
 
+// A history line as the `line` event: a log_json line is decoded back to the app's text (and
+// its instance), so `rein logs` reads the same whatever the files' format.
+void send_history_line(const Responder& reply, const AppLogs& logs, const std::string& app,
+                       std::optional<int> id, Stream stream, const std::string& text) {
+    if (logs.json()) {
+        auto obj = nlohmann::json::parse(text, nullptr, false);
+        if (obj.is_object() && obj.contains("message") && obj["message"].is_string()) {
+            std::string message = obj["message"].get<std::string>();
+            if (!message.empty() && message.back() == '\n') message.pop_back();
+            if (obj.contains("process_id") && obj["process_id"].is_number_integer())
+                id = obj["process_id"].get<int>();
+            return reply.event(line_event(app, id, stream, std::nullopt, message));
+        }
+    }
+    reply.event(line_event(app, id, stream, std::nullopt, text));
+}
+
 } // namespace
 
 // logs {selector?, lines?: N, stream?: bool, out?: bool, err?: bool}: the last N lines of each
@@ -62,28 +80,41 @@ void logs(Context& ctx, const nlohmann::json& req, const Responder& reply) {
                                                     std::to_string(k_max_followers) +
                                                     " live followers at once");
 
-    std::set<std::string> apps;
+    // The matched apps, each with its matched instances (whose own files merge_logs: false
+    // keeps).
+    std::map<std::string, std::set<int>> apps;
     for (const auto& [id, inst] : ctx.registry.instances()) {
         const App* app = ctx.registry.find_app(inst.app);
         LogLine probe{inst.app, app->spec.namespace_name, id, Stream::out, 0, {}};
         LogFilter any = *filter;
         any.out = any.err = true;
-        if (any.matches(probe)) apps.insert(inst.app);
+        if (any.matches(probe)) apps[inst.app].insert(id);
     }
-    for (const auto& name : apps) {
-        const App* app = ctx.registry.find_app(name);
-        for (auto [stream, path] : {std::pair{Stream::out, app->logs->out_path()},
-                                    std::pair{Stream::err, app->logs->err_path()}}) {
-            if (!(stream == Stream::out ? filter->out : filter->err)) continue;
-            reply.event({{"event", "file"},
-                         {"app", name},
-                         {"stream", stream == Stream::out ? "out" : "err"},
-                         {"path", path}});
-            for (const auto& text : tail_lines(path, std::size_t(lines)))
-                reply.event(line_event(name, std::nullopt, stream, std::nullopt, text));
-        }
+    for (const auto& [name, ids] : apps) {
+        const AppLogs& logs = *ctx.registry.find_app(name)->logs;
+        // Shared files are read once, with no instance known; own files once per instance.
+        std::vector<std::optional<int>> owners;
+        if (logs.per_instance())
+            owners.assign(ids.begin(), ids.end());
+        else
+            owners.push_back(std::nullopt);
+        for (auto owner : owners)
+            for (auto stream : {Stream::out, Stream::err}) {
+                if (!(stream == Stream::out ? filter->out : filter->err)) continue;
+                int id = owner.value_or(*ids.begin());
+                const std::string path =
+                    stream == Stream::out ? logs.out_path(id) : logs.err_path(id);
+                reply.event({{"event", "file"},
+                             {"app", name},
+                             {"stream", stream == Stream::out ? "out" : "err"},
+                             {"path", path}});
+                for (const auto& text : tail_lines(path, std::size_t(lines)))
+                    send_history_line(reply, logs, name, owner, stream, text);
+            }
     }
-    if (!follow) return reply.ok({{"apps", apps}});
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& [name, ids] : apps) names.push_back(name);
+    if (!follow) return reply.ok({{"apps", names}});
     reply.streaming();
     ctx.log_hub.subscribe(std::move(*filter), reply);
 }

@@ -47,8 +47,8 @@ nlohmann::json instance_row(Context& ctx, Instance& inst) {
         {"script", spec.script},
         {"args", spec.args},
         {"cwd", spec.cwd},
-        {"out_file", app->logs->out_path()},
-        {"error_file", app->logs->err_path()},
+        {"out_file", app->logs->out_path(inst.id)},
+        {"error_file", app->logs->err_path(inst.id)},
         {"max_memory_restart",
          spec.max_memory_restart > 0 ? nlohmann::json(spec.max_memory_restart) : nlohmann::json()},
     };

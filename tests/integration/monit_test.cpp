@@ -77,3 +77,29 @@ TEST_CASE("monit refuses to run without a terminal") {
     CHECK(r.code == 1);
     CHECK(has(r.err, "needs a terminal"));
 }
+
+TEST_CASE("monit at 80x24 keeps the memory column and shows every help line whole") {
+    if (system("command -v tmux >/dev/null 2>&1") != 0) {
+        MESSAGE("tmux is not installed: skipped");
+        return;
+    }
+    Home h;
+    REQUIRE(h.rein({"start", h.ecosystem({fixture_app("alpha", {"every", "200"})})}).code == 0);
+    REQUIRE(h.wait_status("alpha", "online"));
+    Tmux t(h);
+    std::string cmd = "REIN_HOME='" + h.dir() + "' " REIN_BIN " monit; sleep 60";
+    REQUIRE(system((t.tmux("new-session -d -s monit -x 80 -y 24 \"" + cmd + "\"")).c_str()) == 0);
+    // The table row of alpha ends with its memory.
+    CHECK(wait_until([&] {
+        std::string s = t.screen();
+        std::size_t row = s.find(">0 ");
+        if (row == std::string::npos) return false;
+        std::string line = s.substr(row, s.find('\n', row) - row);
+        return has(s, "memory") && (has(line, "kb") || has(line, "mb"));
+    }));
+    t.keys("'?'");
+    CHECK(wait_until(
+        [&] { return has(t.screen(), "reload its app (zero-downtime in cluster mode)"); }));
+    t.keys("x"); // any key closes the help
+    t.keys("q");
+}

@@ -1,5 +1,6 @@
 // cron_restart schedules, computed from an injected "now" in a fixed time zone.
 #include "common/cron.hpp"
+#include "local_zone.hpp"
 
 #include <doctest/doctest.h>
 
@@ -8,6 +9,7 @@
 #include <string>
 
 using rein::CronExpr;
+using rein::test::LocalZone;
 
 namespace {
 
@@ -73,29 +75,6 @@ TEST_CASE("malformed expressions are errors that name the field") {
 }
 
 namespace {
-
-// Sets the local time zone for one test case and puts the previous one back afterwards.
-class LocalZone {
-  public:
-    explicit LocalZone(const char* tz) {
-        if (const char* old = std::getenv("TZ")) m_old = old, m_had = true;
-        setenv("TZ", tz, 1);
-        tzset();
-    }
-    ~LocalZone() {
-        if (m_had)
-            setenv("TZ", m_old.c_str(), 1);
-        else
-            unsetenv("TZ");
-        tzset();
-    }
-    LocalZone(const LocalZone&) = delete;
-    LocalZone& operator=(const LocalZone&) = delete;
-
-  private:
-    std::string m_old;
-    bool m_had = false;
-};
 
 // Europe/Berlin's rules as a POSIX TZ string, so the test needs no tzdata: CET (UTC+1), CEST
 // (UTC+2) from 02:00 on the last Sunday of March to 03:00 on the last Sunday of October.
