@@ -277,6 +277,9 @@ const KeySetter
                        const LoadOptions&) { return set_uid(d, v, w); }},
             {"gid", [](Draft& d, const YAML::Node& v, const Where& w,
                        const LoadOptions&) { return set_gid(d, v, w); }},
+            {"bind_handoff",
+             [](Draft& d, const YAML::Node& v, const Where& w,
+                const LoadOptions&) { return set_bool(d.spec.bind_handoff, v, w); }},
 };
 
 bool is_profile_key(std::string_view key) {

@@ -78,4 +78,9 @@ std::string Paths::notify_socket() const {
     return std::string("@rein-") + hex + ".notify";
 }
 
+std::string Paths::bind_socket() const {
+    std::string name = notify_socket();
+    return name.substr(0, name.rfind('.')) + ".bind";
+}
+
 } // namespace rein

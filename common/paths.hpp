@@ -20,6 +20,8 @@ struct Paths {
     /// though the home is 0700. Anyone may send to it; only a sender whose kernel-checked pid
     /// belongs to an instance counts.
     std::string notify_socket() const;
+    /// The bind hand-off socket (`@rein-<hash of home>.bind`), abstract for the same reason.
+    std::string bind_socket() const;
 };
 
 /// Resolves $REIN_HOME (or ~/.rein) to an absolute path and checks that the socket path fits a

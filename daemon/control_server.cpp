@@ -278,7 +278,7 @@ ControlServer::~ControlServer() {
     close();
 }
 
-Status ControlServer::listen(const std::string& path) {
+rein::Status ControlServer::listen(const std::string& path) {
     UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) return make_error("listen_failed", std::string("socket: ") + std::strerror(errno));
     sockaddr_un addr{};

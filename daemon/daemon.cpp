@@ -1,4 +1,5 @@
 #include "daemon/daemon.hpp"
+#include "daemon/bind_broker.hpp"
 
 #include "common/files.hpp"
 #include "common/paths.hpp"
@@ -265,6 +266,10 @@ int run_daemon(const DaemonOptions& opts) {
     NotifySocket notify(reactor, [&](pid_t sender, std::string_view message) {
         supervisor.notify(sender, message);
     });
+    // Closed on exec (rein update): each image listens afresh under the same name.
+    BindBroker bind_broker(reactor, registry);
+    if (auto s = bind_broker.listen(paths->bind_socket()); !s)
+        return fail(ready_fd, s.error().message);
     if (resumed) {
         server.adopt_listen(UniqueFd(carried.control), paths->socket());
         notify.adopt(UniqueFd(carried.notify), paths->notify_socket());

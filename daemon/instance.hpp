@@ -76,6 +76,8 @@ struct App {
     std::shared_ptr<FileWatch> watch;   ///< null without `watch`
     std::vector<int> instance_ids;
     int retiring = 0; ///< retired instances still stopping (the app outlives them)
+    /// Sockets bound for the app's own bind() calls (bind hand-off); null until the first.
+    std::shared_ptr<ListenSet> handed;
 };
 
 } // namespace rein::daemon

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
@@ -125,8 +126,8 @@ Result<UniqueFd> bind_one(const ListenSpec& spec) {
     }
     if (rc != 0) {
         if (errno == EADDRINUSE)
-            return make_error("address_in_use", spec.address + " is already in use" +
-                                                    holder_of(listening_inodes(a.port)));
+            return make_error("address_in_use",
+                              spec.address + " is already in use" + port_holder(a.port));
         return fail("bind");
     }
     if (listen(fd.get(), k_listen_backlog) != 0) return fail("listen");
@@ -159,6 +160,40 @@ std::shared_ptr<ListenSet> adopt_listen_sockets(const std::vector<ListenSpec>& l
     for (const auto& spec : listen)
         if (spec.address.rfind("unix:", 0) == 0) set->unix_paths.push_back(spec.address.substr(5));
     return set;
+}
+
+std::string port_holder(int port) {
+    return holder_of(listening_inodes(port));
+}
+
+std::string format_address(const sockaddr* addr, socklen_t len) {
+    char host[INET6_ADDRSTRLEN] = "";
+    if (addr->sa_family == AF_INET && len >= socklen_t(sizeof(sockaddr_in))) {
+        sockaddr_in in{};
+        std::memcpy(&in, addr, sizeof in);
+        inet_ntop(AF_INET, &in.sin_addr, host, sizeof host);
+        return std::string(host) + ":" + std::to_string(ntohs(in.sin_port));
+    }
+    if (addr->sa_family == AF_INET6 && len >= socklen_t(sizeof(sockaddr_in6))) {
+        sockaddr_in6 in6{};
+        std::memcpy(&in6, addr, sizeof in6);
+        inet_ntop(AF_INET6, &in6.sin6_addr, host, sizeof host);
+        return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6.sin6_port));
+    }
+    const auto path = offsetof(sockaddr_un, sun_path);
+    if (addr->sa_family == AF_UNIX && len > socklen_t(path)) {
+        const char* p = reinterpret_cast<const char*>(addr) + path;
+        if (*p == '\0') return {}; // abstract
+        return "unix:" + std::string(p, strnlen(p, len - path));
+    }
+    return {};
+}
+
+std::string bound_address(int fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+    return format_address(reinterpret_cast<sockaddr*>(&ss), len);
 }
 
 std::optional<int> single_port(const std::vector<ListenSpec>& listen) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <sys/socket.h>
 #include <vector>
 
 namespace rein::daemon {
@@ -38,5 +39,15 @@ std::shared_ptr<ListenSet> adopt_listen_sockets(const std::vector<ListenSpec>& l
 
 /// The one TCP port of `listen` when it holds exactly one TCP address (for $PORT).
 std::optional<int> single_port(const std::vector<ListenSpec>& listen);
+
+/// " (by NAME, pid N)" for the process listening on TCP `port`, or "" when /proc cannot tell.
+std::string port_holder(int port);
+
+/// An address as `listen` writes it: "127.0.0.1:8080", "[::]:8080", "unix:/run/api.sock"; ""
+/// for any other kind.
+std::string format_address(const sockaddr* addr, socklen_t len);
+
+/// The address socket `fd` is bound to, as format_address() writes it.
+std::string bound_address(int fd);
 
 } // namespace rein::daemon

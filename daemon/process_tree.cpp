@@ -16,6 +16,8 @@ namespace {
 // A walk never takes more than this many processes (a fork bomb cannot hold the loop).
 constexpr std::size_t k_max_tree = 8192;
 
+} // namespace
+
 std::string read_proc_text(const std::string& path, std::size_t cap) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return {};
@@ -31,7 +33,14 @@ std::string read_proc_text(const std::string& path, std::size_t cap) {
     return out;
 }
 
-} // namespace
+pid_t parent_of(pid_t pid) {
+    // Field 4 of /proc/PID/stat, after the command name in parentheses (which may hold any
+    // character, ')' included: the last one ends it).
+    std::string stat = read_proc_text("/proc/" + std::to_string(pid) + "/stat", 4096);
+    auto close = stat.rfind(')');
+    if (close == std::string::npos || close + 4 >= stat.size()) return 0;
+    return pid_t(std::strtol(stat.c_str() + close + 4, nullptr, 10));
+}
 
 void children_of(pid_t pid, std::vector<pid_t>& out) {
     std::string dir = "/proc/" + std::to_string(pid) + "/task";

@@ -24,6 +24,12 @@ ProcId proc_id_of(pid_t pid);
 /// True while `p` runs (not exited, not a zombie, pid not reused).
 bool still_running(const ProcId& p);
 
+/// The first `cap` bytes of a /proc file ("" when it cannot be read).
+std::string read_proc_text(const std::string& path, std::size_t cap);
+
+/// The parent of `pid` (0 when it is gone).
+pid_t parent_of(pid_t pid);
+
 /// Appends the children of `pid` (of all its threads) to `out`, from /proc/PID/task/*/children.
 void children_of(pid_t pid, std::vector<pid_t>& out);
 

@@ -173,6 +173,7 @@ void Supervisor::finish_stop(Instance& inst) {
     inst.pgid = 0;
     inst.status = Status::stopped;
     spdlog::info("{}[{}]: stopped", inst.app, inst.id);
+    close_sockets_when_idle(inst.app);
     auto callbacks = std::move(inst.on_stopped);
     inst.on_stopped.clear();
     // Callbacks may erase the instance: `inst` is not touched after this point.
@@ -277,9 +278,11 @@ void Supervisor::on_exit(Instance& inst, int wait_status) {
     switch (d.action) {
     case RestartDecision::Action::stop:
         inst.status = Status::stopped;
+        close_sockets_when_idle(inst.app);
         break;
     case RestartDecision::Action::error:
         inst.status = Status::errored;
+        close_sockets_when_idle(inst.app);
         spdlog::warn("{}[{}]: errored after {} unstable restarts", inst.app, inst.id,
                      inst.history.unstable_restarts);
         break;

@@ -133,6 +133,13 @@ class Supervisor {
     void gather_strays(Instance& inst);
     /// Forgets strays that have ended; true while any runs.
     bool strays_alive(Instance& inst);
+    /// Binds the app's `listen` sockets again when they were closed (every instance had
+    /// stopped); "" or why that failed.
+    std::string reopen_sockets(App& app);
+    /// Closes the app's sockets (`listen` and bind hand-off) once no instance will accept any
+    /// more, so clients are refused at once instead of waiting in a backlog nobody reads.
+    /// Looked at after the current loop turn: a restart's stop then start keeps them.
+    void close_sockets_when_idle(const std::string& app);
     std::vector<std::string> build_env(const App& app, const Instance& inst,
                                        const Identity* identity) const;
 

@@ -1,32 +1,14 @@
 // Readiness (wait_ready) and zero-downtime reload: the part of the Supervisor that decides
 // when an instance counts as serving.
 #include "daemon/clock.hpp"
+#include "daemon/process_tree.hpp"
 #include "daemon/readiness.hpp"
 #include "daemon/supervisor.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <spdlog/spdlog.h>
-#include <sstream>
 
 namespace rein::daemon {
-
-namespace {
-
-pid_t parent_of(pid_t pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) return 0;
-    auto close = line.rfind(')');
-    if (close == std::string::npos) return 0;
-    std::istringstream rest(line.substr(close + 2));
-    std::string state;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    return ppid;
-}
-
-} // namespace
 
 void Supervisor::finish_launch(Instance& inst, bool ready) {
     if (inst.ready_timer) {

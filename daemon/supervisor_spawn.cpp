@@ -1,5 +1,6 @@
 // Starting an instance's process: its environment, pipes, identity and channel, and what
 // happens when the system is short of the resources a start needs.
+#include "daemon/bind_broker.hpp"
 #include "daemon/child.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/identity.hpp"
@@ -106,6 +107,10 @@ std::vector<std::string> Supervisor::build_env(const App& app, const Instance& i
             env["NODE_CHANNEL_SERIALIZATION_MODE"] = "json";
         }
     }
+    if (spec.exec_mode == ExecMode::cluster && spec.bind_handoff)
+        add_bind_handoff_env(env, m_paths);
+    else
+        remove_bind_handoff_env(env);
     if (!spec.increment_var.empty()) {
         long long base = 0;
         if (auto it = env.find(spec.increment_var); it != env.end())
@@ -122,6 +127,7 @@ void Supervisor::spawn(Instance& inst) {
     App* app = m_registry.find_app(inst.app);
     if (!app) return;
     const AppSpec& spec = app->spec;
+    if (auto err = reopen_sockets(*app); !err.empty()) return spawn_failed(inst, err, false);
 
     // What can run short comes first: descriptors here, processes or memory at the fork. A
     // shortage is waited out (spawn_failed); it is never the app's failure.
@@ -222,6 +228,7 @@ void Supervisor::spawn_failed(Instance& inst, const std::string& why, bool short
     if (!shortage) {
         spdlog::error("{}[{}]: {}", inst.app, inst.id, why);
         inst.status = Status::errored;
+        close_sockets_when_idle(inst.app);
         return;
     }
     // More entries than instances: some are of instances deleted while they waited.

@@ -148,6 +148,15 @@ std::string describe_blocks(const nlohmann::json& rows, bool color) {
             for (const auto& l : r["listen"]) listen += (listen.empty() ? "" : " ") + str(l);
             kv.emplace_back("listen", listen);
         }
+        // The sockets the daemon holds for the app, and how each was obtained.
+        if (r.contains("sockets") && r["sockets"].is_array()) {
+            std::string held;
+            for (const auto& so : r["sockets"])
+                held += (held.empty() ? "" : ", ") + so.value("address", "") + " (" +
+                        so.value("obtained", "") + ")";
+            if (!held.empty() || (r.contains("listen") && !r["listen"].empty()))
+                kv.emplace_back("sockets", held.empty() ? "none (no instance serves)" : held);
+        }
         kv.emplace_back("out log", str(r["out_file"]));
         kv.emplace_back("error log", str(r["error_file"]));
         if (r.contains("log_file") && r.value("log_file", "") != "")

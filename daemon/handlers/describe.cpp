@@ -18,6 +18,12 @@ void describe(Context& ctx, const nlohmann::json& req, const Responder& reply) {
         row["status_text"] = inst->status_text; // the app's own STATUS= (sd_notify)
         row["listen"] = nlohmann::json::array();
         for (const auto& l : app->spec.listen) row["listen"].push_back(l.address);
+        // The sockets the daemon holds now, and how each was obtained.
+        row["sockets"] = nlohmann::json::array();
+        for (const auto& [set, how] : {std::pair{app->sockets.get(), "listen"},
+                                       std::pair{app->handed.get(), "bind hand-off"}})
+            for (std::size_t i = 0; set && i < set->specs.size(); ++i)
+                row["sockets"].push_back({{"address", set->specs[i].address}, {"obtained", how}});
         row["started_at"] = inst->started_wall ? nlohmann::json(inst->started_wall) : nullptr;
         out.push_back(row);
     }
