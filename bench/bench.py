@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """rein and PM2 side by side on this machine. Run through bench/run.sh (which builds rein and
 installs PM2 into bench/.cache); `bench.py SCENARIO...` with scenarios core, logs, cluster,
-resources (default: all). Prints Markdown tables and writes them to bench/results/.
+handoff, resources (default: all). Prints Markdown tables and writes them to bench/results/.
 
 Every loop is bounded in count and time; every daemon and app started is stopped at the end.
 Times are wall-clock medians; each command's time includes starting its process (a `/bin/true`
@@ -413,6 +413,78 @@ def cluster():
     out()
 
 
+# --- handoff: a Node server that binds its own port, in cluster mode ---------------------
+
+# HANDOFF_APP=path runs another server in its place (e.g. one with no SIGINT handler).
+HANDOFF_APP = os.environ.get("HANDOFF_APP", os.path.join(ROOT, "bench", "node_server.js"))
+HANDOFF_MODES = ("rein, bind hand-off", "rein, `listen` (fd 3)", "PM2, cluster mode")
+
+
+def handoff_start(mode, port):
+    """A fresh manager running HANDOFF_APP as "web", 2 instances on `port`, all online."""
+    if mode.startswith("PM2"):
+        t = Pm2()
+        t.env["PORT"] = str(port)  # the app binds it; PM2's cluster primary shares it
+        t.run("start", HANDOFF_APP, "--name", "web", "-i", "2")
+    else:
+        t = Rein()
+        spec = {"name": "web", "script": HANDOFF_APP, "instances": 2, "exec_mode": "cluster"}
+        if "listen" in mode:
+            spec["listen"] = f"127.0.0.1:{port}"  # rein binds; the app takes fd 3
+        else:
+            spec["env"] = {"PORT": str(port)}  # the app binds; rein hands it the shared socket
+        t.start_file([spec])
+    wait_for(lambda: all_online(t, 2), 30, 0.05)
+    # Serving, not only running: the app binds a moment after it starts.
+    wait_for(lambda: subprocess.run(["curl", "-sf", "-o", "/dev/null", f"http://127.0.0.1:{port}/"],
+                                    check=False).returncode == 0, 10, 0.05)
+    return t
+
+
+def handoff():
+    if not shutil.which("wrk") or not shutil.which("node") or not HAVE_PM2:
+        out("## Handoff: skipped (wrk, node or PM2 missing)")
+        return
+    out("## Handoff: an unmodified Node server binding its own port, 2 instances, wrk for 10 s")
+    out()
+    modes = HANDOFF_MODES if os.environ.get("HANDOFF_MODES") is None else \
+        [m for m in HANDOFF_MODES if any(w in m for w in os.environ["HANDOFF_MODES"].split(","))]
+    port = 18800
+    res = {}
+    for action in ("none", "reload", "restart"):
+        # The managers take turns run by run, so a slow spell of the machine hits all alike.
+        for _ in range(RUNS):
+            for mode in modes:
+                port += 1
+                t = handoff_start(mode, port)
+
+                def twice():
+                    for _ in range(2):
+                        time.sleep(3)
+                        t.run(action, "web", check=False)
+                rps, errors = wrk(port, 10, twice if action != "none" else None)
+                t.stop()
+                res.setdefault((mode, action), []).append((errors, rps))
+    base = {a: median([r for _, r in res[(HANDOFF_MODES[1], a)]])
+            for a in ("none", "reload", "restart") if (HANDOFF_MODES[1], a) in res}
+    out(f"| manager | during the 10 s | failed requests, each of {RUNS} runs | requests/s, median "
+        "(range) | vs rein `listen` |")
+    out("|---|---|---|---|---|")
+    for action in ("none", "reload", "restart"):
+        for mode in modes:
+            runs = res[(mode, action)]
+            rates = [r for _, r in runs]
+            rate = median(rates)
+            vs = f"{100 * rate / base[action]:.1f}%" if action in base else "n/a"
+            what = "nothing" if action == "none" else f"two {action}s"
+            out(f"| {mode} | {what} | {', '.join(str(e) for e, _ in runs)} | {rate:,.0f} "
+                f"({min(rates):,.0f}–{max(rates):,.0f}) | {vs} |")
+    out()
+    out("Targets for rein's hand-off: 0 failed requests in every run; requests/s within 3% of "
+        "the same server given the socket through `listen`.")
+    out()
+
+
 # --- resources: the memory limit, and the daemon's own CPU -------------------------------
 
 def resources():
@@ -476,14 +548,15 @@ def pm2_version():
 
 
 def main():
-    scenarios = sys.argv[1:] or ["core", "logs", "cluster", "resources"]
+    scenarios = sys.argv[1:] or ["core", "logs", "cluster", "handoff", "resources"]
     os.makedirs(RESULTS, exist_ok=True)
     out(f"<!-- {time.strftime('%Y-%m-%d %H:%M')} on {os.uname().release}, {os.cpu_count()} cores;"
         f" rein: {subprocess.run([REIN, '--version'], capture_output=True, text=True).stdout.strip()};"
         f" PM2: {pm2_version()} -->")
     try:
         for s in scenarios:
-            {"core": core, "logs": logs, "cluster": cluster, "resources": resources}[s]()
+            {"core": core, "logs": logs, "cluster": cluster, "handoff": handoff,
+             "resources": resources}[s]()
     finally:
         for c in reversed(cleanups):
             try:

@@ -62,6 +62,10 @@ int daemon_timeout_ms();
 /// The reind to run, as an absolute path: next to this rein, else on PATH, else $REIND.
 Result<std::string> find_reind();
 
+/// Takes the home's launch lock (waiting for it), held while a daemon is started and until it
+/// answers, so that no other rein launches a second one meanwhile. Released when closed.
+UniqueFd lock_launch(const Paths& paths);
+
 /// Connects to the daemon of `paths`, starting `reind` first when none answers.
 Result<Client> connect_or_start(const Paths& paths);
 

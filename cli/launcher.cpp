@@ -69,14 +69,21 @@ Status run_reind(const std::string& reind) {
 
 } // namespace
 
+UniqueFd lock_launch(const Paths& paths) {
+    UniqueFd lock(open((paths.home + "/launch.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (lock)
+        while (flock(lock.get(), LOCK_EX) != 0 && errno == EINTR) {}
+    return lock;
+}
+
 Result<Client> connect_or_start(const Paths& paths) {
     auto client = Client::connect(paths);
     if (client || client.error().code != "no_daemon") return client;
     if (auto s = ensure_home(paths); !s) return s.error();
 
-    // Concurrent CLIs: one launches, the others wait for it and then connect.
-    UniqueFd lock(open((paths.home + "/launch.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (lock) flock(lock.get(), LOCK_EX);
+    // Concurrent CLIs, and rein run's own daemon: one launches, the others wait for it and then
+    // connect.
+    UniqueFd lock = lock_launch(paths);
     client = Client::connect(paths);
     if (client || client.error().code != "no_daemon") return client;
 

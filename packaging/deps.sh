@@ -14,6 +14,8 @@ pkgs+=(tmux procps)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 # python3 runs the Python cluster example.
 command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
+# The recipes test (tests/integration/recipes_test.cpp) runs docs/cluster.md's Python servers.
+pkgs+=(gunicorn uvicorn)
 
 missing=()
 for p in "${pkgs[@]}"; do
