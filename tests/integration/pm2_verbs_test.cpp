@@ -98,7 +98,7 @@ TEST_CASE("dump saves, cleardump leaves a valid empty dump") {
     CHECK(h.jlist().empty());
 }
 
-TEST_CASE("ecosystem writes a starter file once; its apps are keys rein parses") {
+TEST_CASE("ecosystem writes a starter file once and its apps are keys rein parses") {
     Home h;
     Run r = h.rein({"ecosystem"}, {}, h.dir());
     CHECK(r.code == 0);
@@ -235,7 +235,7 @@ TEST_CASE("start flags set the ecosystem key of PM2's meaning") {
     CHECK(h.rows("g").empty());
 }
 
-TEST_CASE("--no-autostart registers the app stopped; -f starts another copy") {
+TEST_CASE("--no-autostart registers the app stopped and -f starts another copy") {
     Home h;
     REQUIRE(h.rein({"start", fixture(), "--name", "lazy", "--no-autostart"}).code == 0);
     auto rows = h.rows("lazy");
@@ -291,7 +291,8 @@ TEST_CASE("selectors: several words, ids and names mixed, /regex/ and a script p
     CHECK(has(partly.err, "nope"));
 }
 
-TEST_CASE("reload and start of an edited ecosystem file apply it; startOr* deploy") {
+TEST_CASE("reload and start of an edited ecosystem file apply it, as startOrRestart and "
+          "startOrReload do") {
     Home h;
     const auto eco = [&](const std::string& mode, bool second) {
         std::vector<std::string> apps = {
@@ -325,7 +326,8 @@ TEST_CASE("reload and start of an edited ecosystem file apply it; startOr* deplo
     CHECK(has(notfile.err, "not an ecosystem file"));
 }
 
-TEST_CASE("--env on restart and reload applies a profile; a restart keeps the one started with") {
+TEST_CASE(
+    "--env on restart and reload applies a profile and a restart keeps the one started with") {
     Home h;
     const auto eco = [&](const std::string& prod) {
         return h.ecosystem(
@@ -347,6 +349,11 @@ TEST_CASE("--env on restart and reload applies a profile; a restart keeps the on
     CHECK(file_has(h, "p.env", "MODE=prod2"));
     REQUIRE(h.rein({"reload", file, "--env", "production"}).code == 0);
     CHECK(file_has(h, "p.env", "MODE=prod2"));
+
+    // --update-env on reload: the caller's environment becomes the base, the profile stays.
+    REQUIRE(h.rein({"reload", "p", "--update-env"}, {"DEPLOY_TAG=v2"}).code == 0);
+    CHECK(file_has(h, "p.env", "DEPLOY_TAG=v2"));
+    CHECK(has(h.read("p.env"), "MODE=prod2"));
 
     Run bad = h.rein({"restart", "p", "--env", "staging"});
     CHECK(bad.code == 1);

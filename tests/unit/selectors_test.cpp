@@ -20,7 +20,7 @@ void add(Registry& r, const std::string& name, const std::string& script, int in
 
 } // namespace
 
-TEST_CASE("select: /regex/ matches app names anywhere; a bad one is one clear error") {
+TEST_CASE("select: /regex/ matches app names anywhere and a bad one is one clear error") {
     Registry r;
     add(r, "api-a", "/srv/a.js", 2); // ids 0, 1
     add(r, "api-b", "/srv/b.js", 1); // id 2
@@ -61,7 +61,7 @@ TEST_CASE("select_many: the union of names, ids and namespaces, each id once, in
     CHECK_FALSE(r.select_many({}));
 }
 
-TEST_CASE("start's target: a quoted command line is split like a shell; a file stays whole") {
+TEST_CASE("start's target: a quoted command line is split like a shell but a file stays whole") {
     using rein::cli::script_and_args;
     auto cmd = script_and_args("python3 -m http.server 8000", {"--bind", "::"});
     REQUIRE(cmd);
