@@ -26,6 +26,7 @@ int run(int argc, char** argv) {
 
     // The first word that is not an option names the command: an unknown one gets its own
     // sentence rather than CLI11's "a subcommand is required".
+    std::vector<std::string> passthrough;
     for (int i = 1; i < argc; ++i) {
         std::string word = argv[i];
         if (word.empty() || word[0] == '-') continue;
@@ -34,6 +35,15 @@ int run(int argc, char** argv) {
             std::cerr << "rein: unknown command '" << word << "' (see rein --help)\n";
             return k_exit_usage;
         }
+        // `start a.js b.js -- x`: the words before `--` are scripts, those after are arguments
+        // (PM2's rule). CLI11 would mix both into one list, so they are kept aside here.
+        if (named.front()->get_name() == "start")
+            for (int j = i + 1; j < argc; ++j)
+                if (std::string(argv[j]) == "--") {
+                    passthrough.assign(argv + j + 1, argv + argc);
+                    argc = j;
+                    break;
+                }
         break;
     }
 
@@ -54,6 +64,7 @@ int run(int argc, char** argv) {
     auto paths = resolve_paths();
     if (!paths) return report(paths.error());
     ctx.paths = *paths;
+    ctx.passthrough = std::move(passthrough);
     ctx.color = !no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDOUT_FILENO);
     for (auto& [sub, runner] : runners)
         if (sub->parsed()) return runner(ctx);

@@ -121,6 +121,7 @@ void to_json(json& j, const AppSpec& s) {
         {"log_json", s.log_json},
         {"bind_handoff", s.bind_handoff},
         {"shutdown_with_message", s.shutdown_with_message},
+        {"env_profile", s.env_profile},
     };
 }
 
@@ -207,6 +208,7 @@ void from_json(const json& j, AppSpec& s) {
     read_opt(j, "log_json", s.log_json);
     read_opt(j, "bind_handoff", s.bind_handoff);
     read_opt(j, "shutdown_with_message", s.shutdown_with_message);
+    read_opt(j, "env_profile", s.env_profile);
 }
 
 } // namespace rein

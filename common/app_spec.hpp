@@ -82,6 +82,9 @@ struct AppSpec {
     /// Node apps: a stop sends 'shutdown' over the IPC channel instead of kill_signal, then
     /// SIGKILL after kill_timeout (PM2's shutdown_with_message).
     bool shutdown_with_message = false;
+    /// The `--env PROFILE` whose env_PROFILE was merged into env ("" = none): a restart that
+    /// re-reads source_file applies the same profile unless told another.
+    std::string env_profile;
 };
 
 const char* to_string(ExecMode m);

@@ -147,7 +147,10 @@ Status apply_overrides(Draft& d, const LoadOptions& opts) {
         std::string flag = "--" + key;
         std::replace(flag.begin(), flag.end(), '_', '-');
         const Where w{flag + ": ", "", true, ""};
-        const YAML::Node value(raw); // a plain scalar: "4" reads as an int, "max" as a string
+        // A plain scalar ("4" reads as an int, "max" as a string); `[a, b]` is a list (the
+        // CLI writes repeated values of a flag such as --stop-exit-codes 0 3 that way).
+        const bool list = raw.size() >= 2 && raw.front() == '[' && raw.back() == ']';
+        const YAML::Node value = list ? YAML::Load(raw) : YAML::Node(raw);
         switch (classify_key(key)) {
         case KeyKind::unknown:
         case KeyKind::env_profile:

@@ -92,7 +92,6 @@ Status resolve_script(Draft& d, const LoadOptions& opts) {
         return where_error(d.script_at, "script '" + raw + "' not found");
     };
     std::string resolved;
-    bool on_path = false;
     if (raw.find('/') != std::string::npos) {
         resolved = absolute_in(d.spec.cwd, raw);
         struct stat st {};
@@ -108,7 +107,6 @@ Status resolve_script(Draft& d, const LoadOptions& opts) {
         const auto hit = find_on_path(raw, path_var);
         if (!hit) return not_found();
         resolved = *hit;
-        on_path = true;
     }
 
     if (d.interpreter) {
@@ -122,8 +120,9 @@ Status resolve_script(Draft& d, const LoadOptions& opts) {
     if (d.spec.interpreter.empty()) {
         if (::access(resolved.c_str(), X_OK) != 0)
             return where_error(d.script_at, "script '" + resolved + "' is not executable");
-        // exec finds a bare name on PATH itself; keeping it bare lets PATH changes apply.
-        d.spec.script = on_path ? raw : resolved;
+        // Stored resolved, as PM2 does (`ls` is shown and run as /bin/ls); restarts run the
+        // same program even when PATH changes.
+        d.spec.script = resolved;
     } else {
         // An interpreter does not search PATH for its script, so hand it the full path.
         d.spec.script = resolved;
@@ -171,8 +170,10 @@ Result<AppSpec> finish(Draft& d, const LoadOptions& opts) {
     if (!opts.env_profile.empty()) {
         // An app without this profile keeps its env (load() rejects a profile no app has).
         const auto it = d.profiles.find(opts.env_profile);
-        if (it != d.profiles.end())
+        if (it != d.profiles.end()) {
             for (const auto& [k, v] : it->second) d.spec.env[k] = v;
+            d.spec.env_profile = opts.env_profile;
+        }
     }
     if (auto s = check_increment_var(d); !s) return s.error();
     if (!d.has_gid && d.user_gid) d.spec.gid = d.user_gid;

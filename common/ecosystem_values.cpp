@@ -280,6 +280,23 @@ const KeySetter
             {"bind_handoff",
              [](Draft& d, const YAML::Node& v, const Where& w,
                 const LoadOptions&) { return set_bool(d.spec.bind_handoff, v, w); }},
+            {"autostart", [](Draft& d, const YAML::Node& v, const Where& w,
+                             const LoadOptions&) { return set_bool(d.spec.autostart, v, w); }},
+            {"treekill", [](Draft& d, const YAML::Node& v, const Where& w,
+                            const LoadOptions&) { return set_bool(d.spec.treekill, v, w); }},
+            {"merge_logs", [](Draft& d, const YAML::Node& v, const Where& w,
+                              const LoadOptions&) { return set_bool(d.spec.merge_logs, v, w); }},
+            {"log_type",
+             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+                 const auto s = text(v);
+                 if (s != "json" && s != "raw") return value_error(w, "expected 'json' or 'raw'");
+                 d.spec.log_json = s == "json";
+                 return ok();
+             }},
+            {"shutdown_with_message",
+             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
+                 return set_bool(d.spec.shutdown_with_message, v, w);
+             }},
 };
 
 bool is_profile_key(std::string_view key) {
@@ -323,6 +340,5 @@ Status set_value(Draft& d, const std::string& key, const YAML::Node& value, cons
     // Callers classify keys first; reaching here is a bug in the caller, reported, not thrown.
     return value_error(w, "internal error: no setter for '" + key + "'");
 }
-
 
 } // namespace rein::ecosystem_detail

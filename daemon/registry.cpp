@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <regex>
+#include <set>
 
 namespace rein::daemon {
 
@@ -126,6 +128,7 @@ void Registry::set_pid(Instance& inst, pid_t pid) {
 
 Result<std::vector<int>> Registry::select(const std::string& selector) const {
     std::vector<int> ids;
+    if (selector.empty()) return make_error(protocol::code::not_found, "empty selector");
     if (selector == "all") {
         for (const auto& [id, inst] : m_instances) ids.push_back(id);
         if (ids.empty()) return make_error(protocol::code::not_found, "no process is managed");
@@ -138,14 +141,45 @@ Result<std::vector<int>> Registry::select(const std::string& selector) const {
         return make_error(protocol::code::not_found, "no process with id " + selector);
     }
     if (auto it = m_apps.find(selector); it != m_apps.end()) return it->second.instance_ids;
+    if (selector.size() >= 2 && selector.front() == '/' && selector.back() == '/') {
+        // PM2's `/regex/`: app names it matches anywhere. ECMAScript grammar, as in PM2.
+        std::regex re;
+        try {
+            re = std::regex(selector.substr(1, selector.size() - 2), std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+            return make_error(protocol::code::bad_request,
+                              "bad regular expression " + selector + ": " + e.what());
+        }
+        for (const auto& [name, app] : m_apps)
+            if (std::regex_search(name, re))
+                ids.insert(ids.end(), app.instance_ids.begin(), app.instance_ids.end());
+        if (ids.empty())
+            return make_error(protocol::code::not_found, "no process name matches " + selector);
+        std::sort(ids.begin(), ids.end());
+        return ids;
+    }
+    // A path selects the apps running that file (the CLI sends it absolute).
+    const bool is_path = selector.front() == '/';
     for (const auto& [name, app] : m_apps)
-        if (app.spec.namespace_name == selector)
+        if (is_path ? app.spec.script == selector : app.spec.namespace_name == selector)
             ids.insert(ids.end(), app.instance_ids.begin(), app.instance_ids.end());
     if (ids.empty())
         return make_error(protocol::code::not_found,
-                          "no process or namespace named '" + selector + "'");
+                          is_path ? "no process runs " + selector
+                                  : "no process or namespace named '" + selector + "'");
     std::sort(ids.begin(), ids.end());
     return ids;
+}
+
+Result<std::vector<int>> Registry::select_many(const std::vector<std::string>& selectors) const {
+    std::set<int> ids;
+    for (const auto& sel : selectors) {
+        auto some = select(sel);
+        if (!some) return some.error();
+        ids.insert(some->begin(), some->end());
+    }
+    if (ids.empty()) return make_error(protocol::code::bad_request, "no selector given");
+    return std::vector<int>(ids.begin(), ids.end());
 }
 
 Result<std::vector<int>> Registry::select_apps(const std::vector<std::string>& names) const {

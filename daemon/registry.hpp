@@ -42,9 +42,13 @@ class Registry {
     int next_id() const { return m_next_id; }
     void set_next_id(int id) { m_next_id = std::max(m_next_id, id); }
 
-    /// Instance ids for a selector: `all`, an id, an app name, or a namespace. Error code
-    /// "not_found" when nothing matches.
+    /// Instance ids for a selector: `all`, an id, an app name, a namespace, `/regex/` (apps
+    /// whose name it matches anywhere) or an absolute script path (apps running that file).
+    /// Error code "not_found" when nothing matches, "bad_request" for a malformed regex.
     Result<std::vector<int>> select(const std::string& selector) const;
+    /// The union of several selectors (`rein stop a 3 /^api/`), in id order, each id once;
+    /// fails on the first selector that matches nothing.
+    Result<std::vector<int>> select_many(const std::vector<std::string>& selectors) const;
     /// Instance ids of the named apps; names not present are reported as not_found.
     Result<std::vector<int>> select_apps(const std::vector<std::string>& names) const;
 

@@ -103,6 +103,9 @@ class Supervisor {
     std::optional<std::int64_t> restart_in_ms(int id) const;
     /// Re-arms the restart of a waiting_restart instance taken over from an earlier image.
     void resume_restart(int id, std::int64_t delay_ms);
+    /// The environment the instance's process gets at its next spawn, as KEY=value strings
+    /// (`rein env <id>`); an error when its user cannot be resolved.
+    Result<std::vector<std::string>> instance_env(const Instance& inst) const;
 
   private:
     struct ReloadRun;

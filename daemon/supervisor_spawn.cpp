@@ -124,6 +124,14 @@ std::vector<std::string> Supervisor::build_env(const App& app, const Instance& i
     return out;
 }
 
+Result<std::vector<std::string>> Supervisor::instance_env(const Instance& inst) const {
+    const App* app = m_registry.find_app(inst.app);
+    if (!app) return make_error("not_found", "no process with id " + std::to_string(inst.id));
+    auto who = app_identity(app->spec);
+    if (!who) return who.error();
+    return build_env(*app, inst, *who ? &**who : nullptr);
+}
+
 void Supervisor::spawn(Instance& inst) {
     App* app = m_registry.find_app(inst.app);
     if (!app) return;

@@ -6,8 +6,10 @@
 
 #include "common/cores.hpp"
 
+#include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -59,8 +61,39 @@ int report(const Error& error) {
     return report(error.message);
 }
 
+namespace {
+
+/// A selector as the daemon reads it: an existing script file becomes its absolute path (the
+/// daemon matches it against the apps' scripts); anything else is sent as typed.
+std::string selector_word(const std::string& arg) {
+    const bool regex = arg.size() >= 2 && arg.front() == '/' && arg.back() == '/';
+    if (regex ||
+        (arg.find('/') == std::string::npos && std::filesystem::path(arg).extension().empty()))
+        return arg;
+    struct stat st {};
+    if (::stat(arg.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return arg;
+    return std::filesystem::absolute(arg).lexically_normal().string();
+}
+
+} // namespace
+
+Result<nlohmann::json> selector_params(const std::vector<std::string>& args) {
+    if (args.size() == 1) return selector_params(args.front());
+    std::vector<std::string> words;
+    for (const auto& arg : args) {
+        if (!is_ecosystem_path(arg)) {
+            words.push_back(selector_word(arg));
+            continue;
+        }
+        auto apps = load_ecosystem(arg, caller_load_options());
+        if (!apps) return apps.error();
+        for (const auto& a : *apps) words.push_back(a.name);
+    }
+    return nlohmann::json{{"selectors", words}};
+}
+
 Result<nlohmann::json> selector_params(const std::string& arg) {
-    if (!is_ecosystem_path(arg)) return nlohmann::json{{"selector", arg}};
+    if (!is_ecosystem_path(arg)) return nlohmann::json{{"selector", selector_word(arg)}};
     auto apps = load_ecosystem(arg, caller_load_options());
     if (!apps) return apps.error();
     std::vector<std::string> names;

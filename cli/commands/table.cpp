@@ -23,6 +23,14 @@ Runner setup_startup(CLI::App& sub);
 Runner setup_unstartup(CLI::App& sub);
 Runner setup_run(CLI::App& sub);
 Runner setup_update(CLI::App& sub);
+Runner setup_env(CLI::App& sub);
+Runner setup_pid(CLI::App& sub);
+Runner setup_id(CLI::App& sub);
+Runner setup_prettylist(CLI::App& sub);
+Runner setup_cleardump(CLI::App& sub);
+Runner setup_ecosystem(CLI::App& sub);
+Runner setup_start_or_restart(CLI::App& sub);
+Runner setup_start_or_reload(CLI::App& sub);
 
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
@@ -32,16 +40,16 @@ const std::vector<CommandDef>& command_table() {
         {"delete", "stop apps and forget them", {"del"}, setup_selector_verb},
         {"reload", "zero-downtime rolling restart (cluster mode)", {}, setup_reload},
         {"scale", "change the number of instances of an app", {}, setup_scale},
-        {"list", "show the process table", {"ls", "l", "status"}, setup_list},
+        {"list", "show the process table", {"ls", "l", "status", "ps"}, setup_list},
         {"monit", "full-screen dashboard of apps, their figures and logs", {}, setup_monit},
         {"jlist", "print the process table as one JSON array", {}, setup_jlist},
-        {"describe", "show everything about apps", {"show"}, setup_describe},
+        {"describe", "show everything about apps", {"show", "desc", "info"}, setup_describe},
         {"reset", "zero the restart counters", {}, setup_selector_verb},
         {"signal", "send a signal to apps", {"sendSignal"}, setup_signal},
         {"logs", "show the last lines of apps' logs, then follow them", {}, setup_logs},
         {"flush", "empty log files", {}, setup_flush},
         {"reloadLogs", "reopen log files (after an external logrotate)", {}, setup_reload_logs},
-        {"save", "write the app set to $REIN_HOME/dump.json", {}, setup_save},
+        {"save", "write the app set to $REIN_HOME/dump.json", {"dump"}, setup_save},
         {"resurrect", "bring back the apps of dump.json", {}, setup_resurrect},
         {"ping", "start the daemon if needed and print its version", {}, setup_ping},
         {"kill", "stop every app and end the daemon", {}, setup_kill},
@@ -55,6 +63,20 @@ const std::vector<CommandDef>& command_table() {
          "replace the daemon with the installed reind; apps keep running",
          {},
          setup_update},
+        {"startOrRestart",
+         "start an ecosystem file's apps that are not running, restart the others",
+         {},
+         setup_start_or_restart},
+        {"startOrReload",
+         "start an ecosystem file's apps that are not running, reload the others",
+         {"startOrGracefulReload"},
+         setup_start_or_reload},
+        {"env", "print the environment of an instance, one KEY=value a line", {}, setup_env},
+        {"pid", "print the pids of an app (of every app without a name)", {}, setup_pid},
+        {"id", "print the instance ids of an app", {}, setup_id},
+        {"prettylist", "print the process table as indented JSON", {}, setup_prettylist},
+        {"cleardump", "empty dump.json (resurrect then brings back nothing)", {}, setup_cleardump},
+        {"ecosystem", "write a starter ecosystem.config.js here", {"init"}, setup_ecosystem},
     };
     return table;
 }

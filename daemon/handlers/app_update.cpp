@@ -3,6 +3,7 @@
 #include "daemon/clock.hpp"
 #include "daemon/identity.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace rein::daemon {
@@ -87,6 +88,64 @@ std::vector<int> resize_app(Context& ctx, App& app) {
         ctx.supervisor.remove(extra, nullptr);
     }
     return app.instance_ids;
+}
+
+std::vector<int> AppliedApps::all() const {
+    std::vector<int> out = running;
+    out.insert(out.end(), idle.begin(), idle.end());
+    return out;
+}
+
+AppliedApps apply_apps(Context& ctx, std::vector<PreparedApp> prepared,
+                       const std::optional<std::map<std::string, std::string>>& new_env) {
+    AppliedApps out;
+    for (auto& p : prepared) {
+        const App* existing = ctx.registry.find_app(p.spec.name);
+        std::vector<int> running;
+        if (existing)
+            for (int id : existing->instance_ids)
+                if (const Instance* inst = ctx.registry.find(id);
+                    inst && (is_running(inst->status) || inst->status == Status::waiting_restart))
+                    running.push_back(id);
+        // The base environment is the creator's unless --update-env says otherwise.
+        if (existing) p.spec.base_env = new_env ? *new_env : existing->spec.base_env;
+        const bool start_new = existing || p.spec.autostart;
+        for (int id : install_app(ctx, std::move(p))) {
+            if (std::find(running.begin(), running.end(), id) != running.end())
+                out.running.push_back(id);
+            else if (start_new)
+                out.idle.push_back(id);
+        }
+    }
+    return out;
+}
+
+Result<AppliedApps>
+apply_request(Context& ctx, const nlohmann::json& req,
+              const std::optional<std::map<std::string, std::string>>& new_env) {
+    auto prepared = prepare_apps(ctx, req);
+    if (!prepared) return prepared.error();
+    AppliedApps applied = apply_apps(ctx, std::move(*prepared), new_env);
+    for (int id : applied.idle) ctx.supervisor.start(id);
+    return applied;
+}
+
+void set_base_env(Context& ctx, const std::vector<int>& ids,
+                  const std::map<std::string, std::string>& env) {
+    for (int id : ids)
+        if (const Instance* inst = ctx.registry.find(id))
+            if (App* app = ctx.registry.find_app(inst->app)) app->spec.base_env = env;
+}
+
+Result<std::optional<std::map<std::string, std::string>>> request_env(const nlohmann::json& req) {
+    if (!req.contains("env")) return std::optional<std::map<std::string, std::string>>{};
+    auto env = req.at("env").get<std::map<std::string, std::string>>();
+    for (const auto& [k, v] : env)
+        if (k.empty() || k.find_first_of(std::string("=\0", 2)) != std::string::npos ||
+            v.find('\0') != std::string::npos)
+            return make_error(protocol::code::bad_request,
+                              "\"env\" holds a bad variable name or a NUL character");
+    return std::optional<std::map<std::string, std::string>>{std::move(env)};
 }
 
 } // namespace rein::daemon

@@ -48,8 +48,9 @@ const std::vector<HandlerEntry>& handler_table();
 /// Dispatches one request; exceptions from malformed fields become bad_request replies.
 void dispatch(Context& ctx, const nlohmann::json& req, const Responder& reply);
 
-/// Instance ids of the request's selector: `"selector": "all"|id|name|namespace` or
-/// `"names": [...]` (the apps of an ecosystem file).
+/// Instance ids of the request's selector: `"selector": "all"|id|name|namespace|/re/|path`,
+/// `"selectors": [...]` (several at once, PM2's `stop a b`) or `"names": [...]` (the apps of
+/// an ecosystem file).
 Result<std::vector<int>> select_instances(Context& ctx, const nlohmann::json& req);
 
 /// The jlist row of an instance (samples its CPU and memory).
@@ -83,6 +84,8 @@ void monit(Context&, const nlohmann::json&, const Responder&);
 /// Sends every `monit` connection the current rows (the daemon's once-a-second tick).
 void feed_monitors(Context& ctx);
 void flush(Context&, const nlohmann::json&, const Responder&);
+void env(Context&, const nlohmann::json&, const Responder&);
+void cleardump(Context&, const nlohmann::json&, const Responder&);
 void reload_logs(Context&, const nlohmann::json&, const Responder&);
 void save(Context&, const nlohmann::json&, const Responder&);
 void resurrect(Context&, const nlohmann::json&, const Responder&);

@@ -2,11 +2,27 @@
 
 namespace rein::daemon::handlers {
 
-// start {"apps": [AppSpec...]}: new apps are created and started; an app whose instances all
-// run is left as it is and reported; a stopped app takes the new config and starts (unless its
-// autostart is false: it is then registered, or updated, stopped).
-// start {selector | names}: starts the matched instances that are not running (`rein start api`
-// for an app that was stopped, as in PM2).
+namespace {
+
+// How many of the app's instances run (or wait to restart).
+std::size_t running_count(Context& ctx, const App& app) {
+    std::size_t n = 0;
+    for (int id : app.instance_ids) {
+        const Instance* inst = ctx.registry.find(id);
+        n += is_running(inst->status) || inst->status == Status::waiting_restart;
+    }
+    return n;
+}
+
+} // namespace
+
+// start {"apps": [AppSpec...]}: new apps are created and started (an app with autostart false
+// is only registered). Apps of an ecosystem file (source_file set) that already run take the
+// file's current config and restart, as PM2 does; a script's app whose instances all run is left
+// as it is and reported "already_online". A stopped app takes the new config and starts.
+// start {selector | selectors | names}: starts the matched instances that are not running
+// (`rein start api` for an app that was stopped, as in PM2). `env` (--update-env) replaces the
+// base environment of known apps.
 void start(Context& ctx, const nlohmann::json& req, const Responder& reply) {
     if (!req.contains("apps")) {
         auto ids = select_instances(ctx, req);
@@ -14,41 +30,38 @@ void start(Context& ctx, const nlohmann::json& req, const Responder& reply) {
         for (int id : *ids) ctx.supervisor.start(id);
         return reply.ok({{"apps", nlohmann::json::array()}, {"rows", rows_of(ctx, *ids)}});
     }
+    auto new_env = request_env(req);
+    if (!new_env) return reply.fail(new_env.error().code, new_env.error().message);
     auto prepared = prepare_apps(ctx, req);
     if (!prepared) return reply.fail(prepared.error().code, prepared.error().message);
 
     nlohmann::json report = nlohmann::json::array();
-    std::vector<int> ids;
+    std::vector<PreparedApp> to_apply;
+    std::vector<int> untouched;
     for (auto& p : *prepared) {
-        std::string name = p.spec.name;
-        const App* existing = ctx.registry.find_app(name);
-        std::vector<int> app_ids;
-        std::string action = "started";
-        if (existing) {
-            bool all_running = true, any_running = false;
-            for (int id : existing->instance_ids) {
-                bool running = is_running(ctx.registry.find(id)->status) ||
-                               ctx.registry.find(id)->status == Status::waiting_restart;
-                all_running = all_running && running;
-                any_running = any_running || running;
-            }
-            if (all_running) {
-                action = "already_online";
-                app_ids = existing->instance_ids;
-            } else if (any_running) {
-                // Partly running: start the rest with the config they already have.
-                app_ids = existing->instance_ids;
-            }
+        const App* existing = ctx.registry.find_app(p.spec.name);
+        const std::size_t running = existing ? running_count(ctx, *existing) : 0;
+        std::string action = running                        ? "restarted"
+                             : existing || p.spec.autostart ? "started"
+                                                            : "stopped";
+        if (existing && running == existing->instance_ids.size() && running > 0 &&
+            p.spec.source_file.empty()) {
+            report.push_back({{"name", p.spec.name}, {"action", "already_online"}});
+            untouched.insert(untouched.end(), existing->instance_ids.begin(),
+                             existing->instance_ids.end());
+            continue;
         }
-        // autostart: false registers the app stopped; `rein start <name>` starts it.
-        if (!p.spec.autostart && action == "started") action = "stopped";
-        if (app_ids.empty()) app_ids = install_app(ctx, std::move(p));
-        if (action == "started")
-            for (int id : app_ids) ctx.supervisor.start(id);
-        report.push_back({{"name", name}, {"action", action}});
-        ids.insert(ids.end(), app_ids.begin(), app_ids.end());
+        report.push_back({{"name", p.spec.name}, {"action", action}});
+        to_apply.push_back(std::move(p));
     }
-    reply.ok({{"apps", report}, {"rows", rows_of(ctx, ids)}});
+    const AppliedApps applied = apply_apps(ctx, std::move(to_apply), *new_env);
+    for (int id : applied.idle) ctx.supervisor.start(id);
+    std::vector<int> ids = applied.all();
+    ids.insert(ids.end(), untouched.begin(), untouched.end());
+    auto done = make_barrier(applied.running.size(), [&ctx, report, ids, reply] {
+        reply.ok({{"apps", report}, {"rows", rows_of(ctx, ids)}});
+    });
+    for (int id : applied.running) ctx.supervisor.restart(id, done);
 }
 
 } // namespace rein::daemon::handlers

@@ -25,6 +25,8 @@ const std::vector<HandlerEntry>& handler_table() {
         {"save", handlers::save},
         {"resurrect", handlers::resurrect},
         {"update", handlers::update},
+        {"env", handlers::env},
+        {"cleardump", handlers::cleardump},
     };
     return table;
 }
@@ -50,6 +52,8 @@ Result<std::vector<int>> select_instances(Context& ctx, const nlohmann::json& re
     if (req.contains("names")) {
         return ctx.registry.select_apps(req.at("names").get<std::vector<std::string>>());
     }
+    if (req.contains("selectors"))
+        return ctx.registry.select_many(req.at("selectors").get<std::vector<std::string>>());
     if (!req.contains("selector"))
         return make_error(protocol::code::bad_request, "missing \"selector\"");
     const auto& sel = req.at("selector");
