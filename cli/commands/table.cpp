@@ -23,6 +23,7 @@ Runner setup_startup(CLI::App& sub);
 Runner setup_unstartup(CLI::App& sub);
 Runner setup_run(CLI::App& sub);
 Runner setup_update(CLI::App& sub);
+Runner setup_import(CLI::App& sub);
 
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
@@ -55,6 +56,7 @@ const std::vector<CommandDef>& command_table() {
          "replace the daemon with the installed reind; apps keep running",
          {},
          setup_update},
+        {"import", "bring in the apps of PM2's saved list (pm2 save)", {}, setup_import},
     };
     return table;
 }
