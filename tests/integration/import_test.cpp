@@ -1,9 +1,10 @@
 // rein import of a dump written by the real PM2 (skipped when PM2 is not installed: it comes
-// from the npm registry with `make bench`, into bench/.cache; or set REIN_TEST_PM2).
+// from the npm registry with `make bench`, into bench/.cache; or on PATH; or set REIN_TEST_PM2).
 #include "harness.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -19,7 +20,17 @@ namespace {
 std::string find_pm2() {
     if (const char* p = std::getenv("REIN_TEST_PM2"); p && *p) return p;
     std::string cached = REIN_SOURCE_DIR "/bench/.cache/pm2/node_modules/.bin/pm2";
-    return access(cached.c_str(), X_OK) == 0 ? cached : "";
+    if (access(cached.c_str(), X_OK) == 0) return cached;
+    // A PM2 installed globally (npm install -g pm2) will do as well.
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "";
+    for (std::size_t start = 0; start < dirs.size();) {
+        std::size_t end = std::min(dirs.find(':', start), dirs.size());
+        std::string candidate = dirs.substr(start, end - start) + "/pm2";
+        if (end > start && access(candidate.c_str(), X_OK) == 0) return candidate;
+        start = end + 1;
+    }
+    return "";
 }
 
 /// PM2 with its own home inside the test's; its daemon is killed at the end, by pid.
