@@ -23,10 +23,13 @@ std::string text_of(const json& v) {
     return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
-/// A value as the user would recognise it in a one-line report.
+/// A value as the user would recognise it in a one-line report (control characters, which a
+/// terminal would act on, shown as '?').
 std::string shown(const json& v) {
     std::string text = text_of(v);
     if (text.size() > 60) text = text.substr(0, 57) + "...";
+    std::replace_if(
+        text.begin(), text.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }, '?');
     return text;
 }
 

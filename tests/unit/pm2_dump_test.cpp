@@ -181,6 +181,14 @@ TEST_CASE("hostile values in an entry skip it or keep rein's default, never cras
     CHECK(e.notes.size() == 9);
 }
 
+TEST_CASE("a name with control characters is skipped without sending them to the terminal") {
+    auto d =
+        convert_pm2_dump(R"([{"name": "a\u001b[2Jb", "pm_exec_path": "/x", "pm_cwd": "/"}])", "");
+    REQUIRE(d.ok());
+    REQUIRE(d->skipped.size() == 1);
+    CHECK(d->skipped[0] == "app 'a?[2Jb': its name must not contain control characters");
+}
+
 TEST_CASE("the default dump is PM2_HOME's, else the one in ~/.pm2") {
     CHECK(default_pm2_dump_path("/opt/pm2", "/root") == "/opt/pm2/dump.pm2");
     CHECK(default_pm2_dump_path("", "/home/u") == "/home/u/.pm2/dump.pm2");
