@@ -33,29 +33,40 @@ std::string find_pm2() {
     return "";
 }
 
-/// PM2 with its own home inside the test's; its daemon is killed at the end, by pid.
+/// PM2 with its own home inside the test's; its daemon and apps end with it (pm2 kill, then
+/// SIGKILL by pid for any left).
 class Pm2 {
   public:
     Pm2(std::string bin, std::string home) : m_bin(std::move(bin)), m_home(std::move(home)) {
         REQUIRE((mkdir(m_home.c_str(), 0700) == 0 || errno == EEXIST));
     }
     ~Pm2() {
+        std::vector<pid_t> pids = {std::atoi(slurp(m_home + "/pm2.pid").c_str())};
+        run({"jlist"}, {}, "/", m_home + "/jlist.json");
+        auto list = nlohmann::json::parse(slurp(m_home + "/jlist.json"), nullptr, false);
+        if (list.is_array())
+            for (const auto& p : list)
+                if (p.contains("pid") && p["pid"].is_number_integer())
+                    pids.push_back(p["pid"].get<pid_t>());
         run({"kill"});
-        pid_t daemon = std::atoi(slurp(m_home + "/pm2.pid").c_str());
-        if (alive(daemon)) kill(daemon, SIGKILL);
+        for (pid_t p : pids)
+            if (alive(p)) kill(p, SIGKILL);
     }
     Pm2(const Pm2&) = delete;
     Pm2& operator=(const Pm2&) = delete;
 
     /// Runs `pm2 args...` in `cwd` with `extra_env` (KEY=VALUE) added; its exit status, -1 when
-    /// it had to be killed after 60 s. Output goes to pm2-cli.log in PM2's home.
+    /// it could not run or had to be killed after 60 s. Its stdout goes to `out` (default
+    /// pm2-cli.log in PM2's home, where its stderr goes).
     int run(const std::vector<std::string>& args, const std::vector<std::string>& extra_env = {},
-            const std::string& cwd = "/") const {
+            const std::string& cwd = "/", const std::string& out = "") const {
         pid_t pid = fork();
-        REQUIRE(pid >= 0);
+        if (pid < 0) return -1;
         if (pid == 0) {
             int log = open((m_home + "/pm2-cli.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-            dup2(log, 1);
+            int stdout_fd =
+                out.empty() ? log : open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            dup2(stdout_fd, 1);
             dup2(log, 2);
             setenv("PM2_HOME", m_home.c_str(), 1);
             for (const auto& kv : extra_env) putenv(const_cast<char*>(kv.c_str()));
