@@ -31,6 +31,7 @@ Runner setup_cleardump(CLI::App& sub);
 Runner setup_ecosystem(CLI::App& sub);
 Runner setup_start_or_restart(CLI::App& sub);
 Runner setup_start_or_reload(CLI::App& sub);
+Runner setup_import(CLI::App& sub);
 
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
@@ -77,6 +78,7 @@ const std::vector<CommandDef>& command_table() {
         {"prettylist", "print the process table as indented JSON", {}, setup_prettylist},
         {"cleardump", "empty dump.json (resurrect then brings back nothing)", {}, setup_cleardump},
         {"ecosystem", "write a starter ecosystem.config.js here", {"init"}, setup_ecosystem},
+        {"import", "bring in the apps of PM2's saved list (pm2 save)", {}, setup_import},
     };
     return table;
 }
