@@ -2,6 +2,7 @@
 #include "common/cron.hpp"
 #include "common/ecosystem_detail.hpp"
 #include "common/listen_address.hpp"
+#include "common/pm2_keys.hpp"
 #include "common/shell_split.hpp"
 #include "common/signals.hpp"
 #include "common/units.hpp"
@@ -18,7 +19,6 @@ namespace rein::ecosystem_detail {
 
 namespace {
 
-using Setter = Status (*)(Draft&, const YAML::Node&, const Where&, const LoadOptions&);
 struct KeySetter {
     std::string_view key;
     Setter set;
@@ -92,12 +92,13 @@ const KeySetter
                  auto n = integer(v);
                  if (n && *n >= 1 && *n <= INT_MAX) {
                      d.spec.instances = static_cast<int>(*n);
-                 } else if (n && *n == -1) {
-                     d.spec.instances = std::max(cores - 1, 1);
-                 } else if (text(v) == "max") {
-                     d.spec.instances = cores;
+                 } else if (n && *n < 0) {
+                     // PM2: -N leaves N cores free, but one instance always runs.
+                     d.spec.instances = static_cast<int>(std::max<long long>(cores + *n, 1));
+                 } else if (text(v) == "max" || (n && *n == 0)) {
+                     d.spec.instances = cores; // PM2 reads 'max' as 0: every core
                  } else {
-                     return value_error(w, "expected a positive integer, 'max' or -1");
+                     return value_error(w, "expected a positive integer, 'max', 0 or -N");
                  }
                  return ok();
              }},
@@ -197,11 +198,13 @@ const KeySetter
                  return set_duration(d.spec.kill_timeout_ms, v, w);
              }},
             {"out_file", [](Draft& d, const YAML::Node& v, const Where& w,
-                            const LoadOptions&) { return set_path(d.spec.out_file, v, w); }},
-            {"error_file", [](Draft& d, const YAML::Node& v, const Where& w,
-                              const LoadOptions&) { return set_path(d.spec.error_file, v, w); }},
+                            const LoadOptions&) { return set_log_path(d.spec.out_file, v, w); }},
+            {"error_file",
+             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
+                 return set_log_path(d.spec.error_file, v, w);
+             }},
             {"log_file", [](Draft& d, const YAML::Node& v, const Where& w,
-                            const LoadOptions&) { return set_path(d.spec.log_file, v, w); }},
+                            const LoadOptions&) { return set_log_path(d.spec.log_file, v, w); }},
             {"time", [](Draft& d, const YAML::Node& v, const Where& w,
                         const LoadOptions&) { return set_bool(d.spec.time, v, w); }},
             {"log_date_format",
@@ -216,6 +219,10 @@ const KeySetter
                  // true: the app's cwd ("." until finish() resolves it); a list: those paths.
                  if (auto b = boolean(v)) {
                      d.spec.watch = *b ? std::vector<std::string>{"."} : std::vector<std::string>{};
+                     return ok();
+                 }
+                 if (v.IsScalar() && !v.Scalar().empty()) {
+                     d.spec.watch = {v.Scalar()}; // PM2's `watch: '.'`: one path
                      return ok();
                  }
                  if (v.IsScalar()) return value_error(w, "expected true, false or a list of paths");
@@ -289,6 +296,12 @@ KeyKind classify_key(std::string_view key) {
     for (const auto& s : k_setters)
         if (s.key == key) return KeyKind::known;
     if (is_profile_key(key)) return KeyKind::env_profile;
+    if (pm2_setter(key)) return KeyKind::known;
+    if (const Pm2Key* k = find_pm2_key(key)) {
+        if (k->kind == Pm2KeyKind::alias) return KeyKind::alias;
+        if (k->kind != Pm2KeyKind::rein) return KeyKind::ignored;
+        return KeyKind::known; // a rein key whose setter this build lacks: set_value says so
+    }
     return KeyKind::unknown;
 }
 
@@ -304,6 +317,7 @@ std::string nearest_key(std::string_view key) {
         }
     };
     for (const auto& s : k_setters) consider(s.key);
+    for (const auto& k : pm2_keys()) consider(k.name);
     return std::string(best);
 }
 
@@ -317,9 +331,9 @@ Status set_value(Draft& d, const std::string& key, const YAML::Node& value, cons
     }
     for (const auto& s : k_setters)
         if (s.key == key) return s.set(d, value, w, opts);
+    if (Setter set = pm2_setter(key)) return set(d, value, w, opts);
     // Callers classify keys first; reaching here is a bug in the caller, reported, not thrown.
     return value_error(w, "internal error: no setter for '" + key + "'");
 }
-
 
 } // namespace rein::ecosystem_detail

@@ -1,6 +1,7 @@
 #include "cli/command.hpp"
 #include "cli/render/table.hpp"
 
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 #include <unistd.h>
@@ -38,7 +39,19 @@ int run_start(Context& ctx, const StartOpts& o) {
     opts.overrides = o.overrides;
 
     std::vector<AppSpec> specs;
-    if (is_ecosystem_path(o.target)) {
+    if (o.target == "-") {
+        // `rein start -`: an ecosystem file (YAML or JSON) on stdin, paths relative to here.
+        if (!o.args.empty()) return report("arguments after '-' are not supported");
+        std::string text;
+        char buf[65536];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, stdin)) > 0;) {
+            text.append(buf, n);
+            if (text.size() > k_max_ecosystem_bytes) break; // load_ecosystem_text refuses it
+        }
+        auto apps = load_ecosystem_text(text, "<stdin>", opts);
+        if (!apps) return report(apps.error());
+        specs = std::move(*apps);
+    } else if (is_ecosystem_path(o.target)) {
         if (!o.args.empty())
             return report("arguments after the ecosystem file are not supported: put 'args' in "
                           "the file");
