@@ -256,12 +256,13 @@ Result<std::vector<AppSpec>> load_text(const std::string& file, const std::strin
     std::vector<std::string> warnings;
     auto found = find_apps(file, root, warnings);
     if (!found) return found.error();
-    YAML::Node apps = *found;
-    if (apps.IsMap()) {
-        YAML::Node one(YAML::NodeType::Sequence);
-        one.push_back(apps);
-        apps = one;
-    }
+    // One app object becomes a list of one. Built, never assigned: assigning a YAML::Node
+    // writes into the node it refers to (here: the app would come to contain itself).
+    YAML::Node apps(YAML::NodeType::Sequence);
+    if (found->IsMap())
+        apps.push_back(*found);
+    else
+        apps = *found;
     if (apps.size() > k_max_apps)
         return file_error(file, apps.Mark(),
                           "'apps' lists " + std::to_string(apps.size()) +

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <set>
 #include <vector>
 
 namespace rein::ecosystem_detail {
@@ -221,7 +222,10 @@ const KeySetter
                      d.spec.watch = *b ? std::vector<std::string>{"."} : std::vector<std::string>{};
                      return ok();
                  }
-                 if (v.IsScalar() && !v.Scalar().empty()) {
+                 // YAML 1.1's booleans are refused, not taken as a path named "yes".
+                 static const std::set<std::string> k_yaml11 = {
+                     "yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO"};
+                 if (v.IsScalar() && !v.Scalar().empty() && !k_yaml11.count(v.Scalar())) {
                      d.spec.watch = {v.Scalar()}; // PM2's `watch: '.'`: one path
                      return ok();
                  }
@@ -250,6 +254,10 @@ const KeySetter
              [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
                  auto s = text(v);
                  if (!s) return value_error(w, "expected a cron expression like '0 3 * * *'");
+                 if (*s == "0") { // PM2: 0 turns cron restarts off
+                     d.spec.cron_restart.clear();
+                     return ok();
+                 }
                  auto cron = CronExpr::parse(*s);
                  if (!cron) return value_error(w, cron.error().message);
                  d.spec.cron_restart = *s;

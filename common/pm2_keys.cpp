@@ -231,4 +231,13 @@ std::string migration_tables_markdown() {
     return out;
 }
 
+std::optional<std::string> splice_migration_tables(const std::string& doc) {
+    const auto begin = doc.find(k_doc_begin);
+    const auto end = doc.find(k_doc_end);
+    if (begin == std::string::npos || end == std::string::npos || end < begin) return std::nullopt;
+    const auto after_begin = begin + k_doc_begin.size();
+    return doc.substr(0, after_begin) + "\n\n" + migration_tables_markdown() + "\n" +
+           doc.substr(end);
+}
+
 } // namespace rein

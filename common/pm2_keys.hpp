@@ -2,6 +2,7 @@
 // Every app key any PM2 version's schema (lib/API/schema.json) knows, and what rein makes of it;
 // and PM2's CLI verbs with their rein equivalents. The ecosystem parser classifies keys with this
 // table, and docs/migrating-from-pm2.md is generated from it, so the two cannot drift.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,5 +42,14 @@ const std::vector<Pm2Command>& pm2_commands();
 
 /// The generated part of docs/migrating-from-pm2.md (both tables), ending with a newline.
 std::string migration_tables_markdown();
+
+/// The lines around the generated part of docs/migrating-from-pm2.md.
+inline constexpr std::string_view k_doc_begin =
+    "<!-- generated from common/pm2_keys.cpp by `make docs`: do not edit below -->";
+inline constexpr std::string_view k_doc_end = "<!-- end of generated part -->";
+
+/// `doc` with the text between its markers replaced by migration_tables_markdown(); nullopt
+/// when a marker is missing.
+std::optional<std::string> splice_migration_tables(const std::string& doc);
 
 } // namespace rein
