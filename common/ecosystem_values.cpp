@@ -225,7 +225,9 @@ const KeySetter
                  // YAML 1.1's booleans are refused, not taken as a path named "yes".
                  static const std::set<std::string> k_yaml11 = {
                      "yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO"};
-                 if (v.IsScalar() && !v.Scalar().empty() && !k_yaml11.count(v.Scalar())) {
+                 const bool number = integer(v) && v.Tag() != "!"; // `watch: 3`, unquoted
+                 if (v.IsScalar() && !v.Scalar().empty() && !k_yaml11.count(v.Scalar()) &&
+                     !number) {
                      d.spec.watch = {v.Scalar()}; // PM2's `watch: '.'`: one path
                      return ok();
                  }
