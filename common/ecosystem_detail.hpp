@@ -67,6 +67,7 @@ struct Draft {
     std::vector<std::string> filter_env;     ///< `filter_env: [...]`: name parts to drop
     bool append_env_to_name = false;         ///< name + '-' + the --env profile
     bool disable_logs = false;               ///< out and err to /dev/null
+    bool log_file_default = false;           ///< `log_file: true`: <logs>/<name>.log
     std::map<std::string, std::string> seen; ///< key as rein names it -> as written (aliases)
 };
 

@@ -2,6 +2,7 @@
 // log_type, port, filter_env, ...), PM2's aliases, and the keys rein ignores with a warning.
 // The list of keys and what each means lives in pm2_keys.cpp.
 #include "common/ecosystem_detail.hpp"
+#include "common/paths.hpp"
 #include "common/pm2_keys.hpp"
 
 #include <algorithm>
@@ -87,6 +88,11 @@ std::string ignored_key_warning(std::string_view key) {
 void apply_pm2_keys(Draft& d, const LoadOptions& opts) {
     if (d.port) d.spec.env["PORT"] = *d.port; // PM2 sets PORT over env and the profile
     if (d.append_env_to_name && !opts.env_profile.empty()) d.spec.name += "-" + opts.env_profile;
+    if (d.log_file_default) {
+        // The daemon's logs folder: the CLI and the daemon it talks to share REIN_HOME.
+        if (auto paths = resolve_paths())
+            d.spec.log_file = paths->logs_dir() + "/" + d.spec.name + ".log";
+    }
     if (d.disable_logs) {
         d.spec.out_file = d.spec.error_file = "/dev/null";
         d.spec.log_file.clear();

@@ -204,8 +204,17 @@ const KeySetter
              [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
                  return set_log_path(d.spec.error_file, v, w);
              }},
-            {"log_file", [](Draft& d, const YAML::Node& v, const Where& w,
-                            const LoadOptions&) { return set_log_path(d.spec.log_file, v, w); }},
+            {"log_file",
+             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+                 // PM2: true is a combined log in the logs folder, false none.
+                 if (const auto b = boolean(v)) {
+                     d.log_file_default = *b;
+                     d.spec.log_file.clear();
+                     return ok();
+                 }
+                 d.log_file_default = false;
+                 return set_log_path(d.spec.log_file, v, w);
+             }},
             {"time", [](Draft& d, const YAML::Node& v, const Where& w,
                         const LoadOptions&) { return set_bool(d.spec.time, v, w); }},
             {"log_date_format",
@@ -270,8 +279,9 @@ const KeySetter
                  return set_size(d.spec.max_memory_restart, v, w);
              }},
             {"log_max_size",
-             [](Draft& d, const YAML::Node& v, const Where& w,
-                const LoadOptions&) { return set_size(d.spec.log_max_size, v, w); }},
+             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
+                 return set_size(d.spec.log_max_size, v, w);
+             }},
             {"log_max_files",
              [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
                  auto n = integer(v);

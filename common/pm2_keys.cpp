@@ -54,7 +54,7 @@ const std::vector<Pm2Key> k_keys = {
     {"watch_delay", K::rein, "", "Quiet time after a change before the restart."},
     {"out_file", K::rein, "", "stdout log; `NULL` or `/dev/null` discards it."},
     {"error_file", K::rein, "", "stderr log; `NULL` or `/dev/null` discards it."},
-    {"log_file", K::rein, "", "Combined log (`true`: none, as rein keeps the two files)."},
+    {"log_file", K::rein, "", "Combined log; `true`: `NAME.log` in rein's logs folder."},
     {"merge_logs", K::rein, "", "`false`: one log file per instance (`NAME-out-ID.log`)."},
     {"log_type", K::rein, "", "`json`: each log line written as a JSON object."},
     {"disable_logs", K::rein, "", "`true`: stdout and stderr go to `/dev/null`."},

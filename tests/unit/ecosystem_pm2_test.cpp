@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -229,6 +230,16 @@ TEST_CASE("out_file NULL, watch '.', cron with seconds, cron 0") {
     CHECK(a.watch == std::vector<std::string>{d.path});
     CHECK(a.cron_restart == "*/30 * * * * *");
     CHECK(pm_app(d, "apps:\n  - script: app\n    cron_restart: 0\n").cron_restart.empty());
+    const char* old_home = std::getenv("REIN_HOME");
+    const std::string saved = old_home ? old_home : "";
+    setenv("REIN_HOME", (d.path + "/home").c_str(), 1);
+    CHECK(pm_app(d, "apps:\n  - name: l\n    script: app\n    log_file: true\n").log_file ==
+          d.path + "/home/logs/l.log");
+    if (old_home)
+        setenv("REIN_HOME", saved.c_str(), 1);
+    else
+        unsetenv("REIN_HOME");
+    CHECK(pm_app(d, "apps:\n  - script: app\n    log: false\n").log_file.empty());
     CHECK(pm_app(d, "apps:\n  - script: app\n    watch: not-yet\n").watch ==
           std::vector<std::string>{d.path + "/not-yet"});
     CHECK(pm_contains(pm_error_of(d, "eco.yaml", "apps:\n  - script: app\n    watch: yes\n"),
