@@ -273,6 +273,7 @@ Result<std::vector<AppSpec>> load_text(const std::string& file, const std::strin
 
     std::vector<Draft> drafts;
     std::map<std::string, int> first_line; // app name -> 1-based line, for duplicate errors
+    int index = 0;
     for (const auto& app : apps) {
         Draft d;
         d.file_dir = dir;
@@ -280,9 +281,11 @@ Result<std::vector<AppSpec>> load_text(const std::string& file, const std::strin
         d.spec.source_file = source;
         if (auto s = read_app(d, app, file, opts, warnings); !s) return s.error();
         const Where& at = d.has_name ? d.name_at : d.script_at;
-        const int line = app.Mark().line + 1;
+        // An evaluated config has no lines: its apps are counted instead (apps[0]).
+        const int line = evaluated_js ? index++ : app.Mark().line + 1;
         if (const auto [it, fresh] = first_line.emplace(d.spec.name, line); !fresh)
-            return where_error(at, "duplicate app name '" + d.spec.name + "' (first at line " +
+            return where_error(at, "duplicate app name '" + d.spec.name + "' (first at " +
+                                       (evaluated_js ? "app " : "line ") +
                                        std::to_string(it->second) + ")");
         drafts.push_back(std::move(d));
     }

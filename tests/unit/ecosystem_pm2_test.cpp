@@ -315,6 +315,10 @@ TEST_CASE("an evaluated *.config.js is read from node's JSON; errors name JSON p
     auto noscript = run("{\n \"apps\": [\n  {\n   \"name\": \"x\"\n  }\n ]\n}");
     REQUIRE_FALSE(noscript.ok());
     CHECK(noscript.error().message == f + "apps[0]: app 'x' has no 'script'");
+    auto twice = run("[\n {\n  \"name\": \"a\",\n  \"script\": \"app\"\n },\n {\n"
+                     "  \"name\": \"a\",\n  \"script\": \"app\"\n }\n]");
+    REQUIRE_FALSE(twice.ok());
+    CHECK(twice.error().message == f + "[1]: duplicate app name 'a' (first at app 0)");
     o.evaluate_js = nullptr;
     auto none = load_ecosystem(d.path + "/ecosystem.config.js", o);
     REQUIRE_FALSE(none.ok());
