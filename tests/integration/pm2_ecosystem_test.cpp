@@ -223,3 +223,16 @@ TEST_CASE("start - reads an ecosystem file from stdin, paths relative to the cal
     CHECK(WEXITSTATUS(std::system(bad.c_str())) == 1);
     CHECK(has(h.read("in/err.txt"), "rein: <stdin>:2:27: unknown key 'instaces'"));
 }
+
+TEST_CASE("a watch path that does not exist yet is accepted, and its creation restarts the app") {
+    Home h;
+    mkdir_p(h.path("wt"));
+    h.write("wt/eco.yaml", "apps:\n  - name: w\n    script: " + fixture() +
+                               "\n    watch: [later]\n    watch_delay: 100\n");
+    Run r = h.rein({"start", "eco.yaml"}, {}, h.path("wt"));
+    REQUIRE_MESSAGE(r.code == 0, r.err);
+    REQUIRE(h.wait_status("w", "online"));
+    CHECK(h.rows("w")[0]["restarts"] == 0);
+    mkdir_p(h.path("wt/later"));
+    CHECK(wait_until([&] { return h.rows("w")[0]["restarts"] == 1; }));
+}
