@@ -157,7 +157,8 @@ const std::vector<Pm2Command> k_commands = {
     {"kill", "kill", "Stops every app and the daemon."},
     {"ping", "ping", ""},
     {"update / updatePM2", "update", "Replaces the daemon in place."},
-    {"sendSignal SIG NAME", "signal SIG NAME", ""},
+    {"sendSignal SIG NAME", "signal SIG SEL", ""},
+    {"reset SEL", "reset SEL", "Zeroes the restart counters."},
     {"(import from PM2)", "import [DUMP]", "Reads PM2's `dump.pm2` (from `pm2 save`)."},
     {"deploy", "",
      "Not supported: rein manages processes, not releases; run your git/CI steps, then "
