@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan check-includes test test-fast demo bench soak fuzz format clean
+.PHONY: all deps build build-asan check-includes test test-fast demo bench soak fuzz format clean docs
 
 all: build
 
@@ -65,6 +65,11 @@ fuzz: deps
 	  -DREIN_FUZZ=ON -DREIN_TESTS=OFF -DREIN_WERROR=ON $(UNITY) $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(FUZZ_BUILD) --target fuzzers -j $(JOBS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_BUILD)
+
+# The generated tables of docs/migrating-from-pm2.md (PM2's keys and commands), from
+# common/pm2_keys.cpp; a unit test fails when the committed file is out of date.
+docs: build
+	$(BUILD)/rein-doc-keys docs/migrating-from-pm2.md
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp' '*.c')

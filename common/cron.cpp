@@ -90,11 +90,20 @@ Result<CronExpr> CronExpr::parse(std::string_view text) {
     std::istringstream in(expr);
     std::vector<std::string> parts;
     for (std::string p; in >> p;) parts.push_back(p);
-    if (parts.size() != 5)
-        return make_error("bad_value", "expected 5 fields (minute hour day month weekday), got " +
-                                           std::to_string(parts.size()));
+    if (parts.size() != 5 && parts.size() != 6)
+        return make_error("bad_value",
+                          "expected 5 fields (minute hour day month weekday) or 6 (second first), "
+                          "got " +
+                              std::to_string(parts.size()));
     CronExpr c;
     bool any = false;
+    c.m_seconds.set(0);
+    if (parts.size() == 6) {
+        static const Field second{"second", 0, 59, nullptr, 0};
+        c.m_seconds.reset();
+        if (auto s = parse_field(second, parts[0], c.m_seconds, any); !s) return s.error();
+        parts.erase(parts.begin());
+    }
     static const Field minute{"minute", 0, 59, nullptr, 0}, hour{"hour", 0, 23, nullptr, 0},
         day{"day", 1, 31, nullptr, 0}, month{"month", 1, 12, k_months.data(), 12},
         weekday{"weekday", 0, 7, k_days.data(), 7};
@@ -162,6 +171,18 @@ int next_set(const std::bitset<N>& bits, int from) {
 // at the change and looks again at the new wall clock. So the repeated hour is walked twice (a
 // matching minute matches in both passes) and a skipped wall-clock time never matches.
 std::time_t CronExpr::next_after(std::time_t after) const {
+    std::tm t{};
+    if (!local(after, t)) return -1;
+    // The minute `after` is in may still have a matching second to come; then every later
+    // matching minute's first matching second is the answer.
+    std::time_t minute = next_minute_after(after - t.tm_sec - 1);
+    for (int i = 0; i < 2 && minute >= 0; ++i, minute = next_minute_after(minute))
+        for (int s = 0; s < 60; ++s)
+            if (m_seconds.test(std::size_t(s)) && minute + s > after) return minute + s;
+    return -1;
+}
+
+std::time_t CronExpr::next_minute_after(std::time_t after) const {
     constexpr std::time_t horizon = std::time_t{5} * 366 * 24 * 3600;
     if (after > std::numeric_limits<std::time_t>::max() - 2 * horizon) return -1;
     const std::time_t limit = after + horizon;

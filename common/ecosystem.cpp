@@ -1,5 +1,6 @@
 // Ecosystem files: the YAML structure (top level, apps, keys), --only, overrides and duplicate
 // names. Values are checked in ecosystem_values.cpp, paths resolved in ecosystem_resolve.cpp.
+// A *.config.js file reaches here as the JSON node printed for it (LoadOptions::evaluate_js).
 #include "common/ecosystem.hpp"
 
 #include "common/ecosystem_detail.hpp"
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 namespace rein {
@@ -20,6 +22,16 @@ using namespace ecosystem_detail;
 namespace fs = std::filesystem;
 
 namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+bool ends_with(const std::string& s, std::string_view tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
 
 Error file_error(const std::string& file, const YAML::Mark& mark, const std::string& sentence) {
     return make_error("bad_ecosystem", mark_prefix(file, mark) + sentence);
@@ -113,7 +125,9 @@ Where value_where(const std::string& file, const YAML::Node& key, const YAML::No
 }
 
 /// Reads one app's map into a Draft: every key known, no key twice, every value well-formed.
-Status read_app(Draft& d, const YAML::Node& app, const std::string& file, const LoadOptions& opts) {
+/// PM2 keys rein ignores add a line to `warnings`.
+Status read_app(Draft& d, const YAML::Node& app, const std::string& file, const LoadOptions& opts,
+                std::vector<std::string>& warnings) {
     d.app_at = Where{mark_prefix(file, app.Mark()), "", false, file};
     if (!app.IsMap()) return where_error(d.app_at, "each app must be a map of keys");
     std::set<std::string> seen;
@@ -127,11 +141,20 @@ Status read_app(Draft& d, const YAML::Node& app, const std::string& file, const 
         switch (classify_key(k)) {
         case KeyKind::unknown:
             return file_error(file, key.Mark(), unknown_key_sentence(k));
+        case KeyKind::ignored:
+            warnings.push_back(mark_prefix(file, key.Mark()) + ignored_key_warning(k));
+            continue;
         case KeyKind::known:
         case KeyKind::env_profile:
+        case KeyKind::alias:
             break;
         }
-        if (auto s = set_value(d, k, it->second, value_where(file, key, it->second), opts); !s)
+        // PM2's aliases set the key they name; both spellings in one app is a contradiction.
+        const std::string canon = canonical_key(k);
+        if (const auto [at, fresh] = d.seen.emplace(canon, k); !fresh)
+            return file_error(file, key.Mark(),
+                              "'" + k + "' and '" + at->second + "' both set " + canon);
+        if (auto s = set_value(d, canon, it->second, value_where(file, key, it->second), opts); !s)
             return s;
     }
     if (!d.has_script) {
@@ -154,63 +177,95 @@ Status apply_overrides(Draft& d, const LoadOptions& opts) {
         switch (classify_key(key)) {
         case KeyKind::unknown:
         case KeyKind::env_profile:
+        case KeyKind::ignored:
             return where_error(w, "not an option of start (unknown override key '" + key + "')");
         case KeyKind::known:
+        case KeyKind::alias:
             break;
         }
         if (key == "env") return where_error(w, "env cannot be overridden on the command line");
-        if (auto s = set_value(d, key, value, w, opts); !s) return s;
+        if (auto s = set_value(d, canonical_key(key), value, w, opts); !s) return s;
     }
     return Ok{};
 }
 
-Result<std::vector<AppSpec>> load(const std::string& file, const LoadOptions& opts) {
-    // The path is the caller's: relative to caller_cwd when given (the daemon's cwd is not it).
-    fs::path abs = fs::path(file);
-    if (abs.is_relative())
-        abs = (opts.caller_cwd.empty() ? fs::current_path() : fs::path(opts.caller_cwd)) / abs;
-    abs = abs.lexically_normal();
-
-    auto text = read_file(file, abs.string());
-    if (!text) return text.error();
-
-    // YAML::LoadAll of yaml-cpp 0.7 (Debian 12) never returns on some inputs (a lone ","),
-    // so the file is loaded as one document and a second one is found by its marker.
-    if (auto second = second_document(*text))
-        return file_error(file, *second, "only one YAML document is allowed per file");
-    YAML::Node root;
-    try {
-        root = YAML::Load(*text);
-    } catch (const YAML::ParserException& e) {
-        return file_error(file, e.mark, e.msg);
-    }
-    if (root.IsNull())
-        return file_error(file, YAML::Mark{}, "the file is empty; expected 'apps:' and a list");
+/// The node holding the list of apps: `apps:` or PM2's `pm2:`, a top-level list, or a single
+/// app object. A `deploy` section (PM2's deploy tool) adds a warning.
+Result<YAML::Node> find_apps(const std::string& file, const YAML::Node& root,
+                             std::vector<std::string>& warnings) {
+    if (root.IsSequence()) return root;
     if (!root.IsMap())
         return file_error(file, root.Mark(), "expected a map with 'apps:' at the top level");
-
     YAML::Node apps;
     YAML::Node apps_key;
     bool has_apps = false; // a default YAML::Node converts to true, so it cannot say this
     for (auto it = root.begin(); it != root.end(); ++it) {
+        const YAML::Node key = it->first;
+        if (key.IsScalar() && key.Scalar() == "script") return root; // PM2 takes one app object
+    }
+    for (auto it = root.begin(); it != root.end(); ++it) {
         // Copies: yaml-cpp iterators hand out temporaries, a reference into one dangles.
         const YAML::Node key = it->first;
-        if (key.IsScalar() && key.Scalar() == "apps") {
-            if (has_apps) return file_error(file, key.Mark(), "duplicate key 'apps'");
+        const std::string k = key.IsScalar() ? key.Scalar() : "?";
+        if (k == "apps" || k == "pm2") {
+            if (has_apps)
+                return file_error(file, key.Mark(),
+                                  "duplicate key '" + k + "' (apps: and pm2: are one list)");
             has_apps = true;
             apps_key = key;
             apps = it->second;
             continue;
         }
-        const std::string k = key.IsScalar() ? key.Scalar() : "?";
+        if (k == "deploy") {
+            warnings.push_back(mark_prefix(file, key.Mark()) +
+                               "'deploy' is PM2's deploy tool; rein ignores it (deploy with git "
+                               "or CI, then `rein reload " +
+                               file + "`)");
+            continue;
+        }
         std::string s = "unknown top-level key '" + k + "'";
-        s += edit_distance(k, "apps") <= 2 ? " (did you mean 'apps'?)" : " (only 'apps' is read)";
+        s += edit_distance(k, "apps") <= 2 ? " (did you mean 'apps'?)"
+                                           : " (only 'apps', 'pm2' and 'deploy' are read)";
         return file_error(file, key.Mark(), s);
     }
     if (!has_apps) return file_error(file, root.Mark(), "missing 'apps:' (the list of apps)");
+    if (apps.IsMap()) return apps; // one app, as PM2 accepts
     if (!apps.IsSequence() || apps.size() == 0)
         return file_error(file, apps.IsNull() ? apps_key.Mark() : apps.Mark(),
                           "'apps' must be a non-empty list of apps");
+    return apps;
+}
+
+/// Reads a file's text. `dir` is the absolute folder paths are relative to; `source` the file
+/// recorded in each spec ("" for stdin).
+Result<std::vector<AppSpec>> load_text(const std::string& file, const std::string& text,
+                                       const std::string& dir, const std::string& source,
+                                       bool evaluated_js, const LoadOptions& opts) {
+    // YAML::LoadAll of yaml-cpp 0.7 (Debian 12) never returns on some inputs (a lone ","),
+    // so the file is loaded as one document and a second one is found by its marker.
+    if (auto second = second_document(text))
+        return file_error(file, *second, "only one YAML document is allowed per file");
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+        return file_error(file, e.mark, e.msg);
+    }
+    // Errors in what node printed name JSON places, not lines of text nobody saw.
+    std::optional<JsonPlaces> places;
+    if (evaluated_js) places.emplace(root);
+    if (root.IsNull())
+        return file_error(file, YAML::Mark{}, "the file is empty; expected 'apps:' and a list");
+    std::vector<std::string> warnings;
+    auto found = find_apps(file, root, warnings);
+    if (!found) return found.error();
+    // One app object becomes a list of one. Built, never assigned: assigning a YAML::Node
+    // writes into the node it refers to (here: the app would come to contain itself).
+    YAML::Node apps(YAML::NodeType::Sequence);
+    if (found->IsMap())
+        apps.push_back(*found);
+    else
+        apps = *found;
     if (apps.size() > k_max_apps)
         return file_error(file, apps.Mark(),
                           "'apps' lists " + std::to_string(apps.size()) +
@@ -219,19 +274,21 @@ Result<std::vector<AppSpec>> load(const std::string& file, const LoadOptions& op
         return file_error(file, *nul,
                           "a value holds a NUL character (\\0), which no program can be given");
 
-    const std::string dir = abs.parent_path().string();
     std::vector<Draft> drafts;
     std::map<std::string, int> first_line; // app name -> 1-based line, for duplicate errors
+    int index = 0;
     for (const auto& app : apps) {
         Draft d;
         d.file_dir = dir;
         d.cwd_base = dir;
-        d.spec.source_file = abs.string();
-        if (auto s = read_app(d, app, file, opts); !s) return s.error();
+        d.spec.source_file = source;
+        if (auto s = read_app(d, app, file, opts, warnings); !s) return s.error();
         const Where& at = d.has_name ? d.name_at : d.script_at;
-        const int line = app.Mark().line + 1;
+        // An evaluated config has no lines: its apps are counted instead (apps[0]).
+        const int line = evaluated_js ? index++ : app.Mark().line + 1;
         if (const auto [it, fresh] = first_line.emplace(d.spec.name, line); !fresh)
-            return where_error(at, "duplicate app name '" + d.spec.name + "' (first at line " +
+            return where_error(at, "duplicate app name '" + d.spec.name + "' (first at " +
+                                       (evaluated_js ? "app " : "line ") +
                                        std::to_string(it->second) + ")");
         drafts.push_back(std::move(d));
     }
@@ -262,7 +319,31 @@ Result<std::vector<AppSpec>> load(const std::string& file, const LoadOptions& op
         if (!spec) return spec.error();
         specs.push_back(std::move(*spec));
     }
+    if (opts.warn)
+        for (const auto& w : warnings) opts.warn(w);
     return specs;
+}
+
+Result<std::vector<AppSpec>> load(const std::string& file, const LoadOptions& opts) {
+    // The path is the caller's: relative to caller_cwd when given (the daemon's cwd is not it).
+    fs::path abs = fs::path(file);
+    if (abs.is_relative())
+        abs = (opts.caller_cwd.empty() ? fs::current_path() : fs::path(opts.caller_cwd)) / abs;
+    abs = abs.lexically_normal();
+    const std::string dir = abs.parent_path().string();
+    if (is_js_ecosystem_path(file)) {
+        if (!opts.evaluate_js)
+            return make_error("bad_ecosystem",
+                              file + ": a *.config.js file is read by the CLI (node evaluates it)");
+        auto json = opts.evaluate_js(abs.string(), file);
+        if (!json) return json.error();
+        return load_text(file, *json, dir, abs.string(), true, opts);
+    }
+    auto text = read_file(file, abs.string());
+    if (!text) return text.error();
+    if (lower(abs.extension().string()) == ".json")
+        *text = strip_json5(*text); // PM2 reads JSON files as JSON5
+    return load_text(file, *text, dir, abs.string(), false, opts);
 }
 
 } // namespace
@@ -305,11 +386,36 @@ Result<AppSpec> app_from_script(const std::string& script, const std::vector<std
     }
 }
 
+Result<std::vector<AppSpec>> load_ecosystem_text(const std::string& text, const std::string& shown,
+                                                 const LoadOptions& opts) {
+    try {
+        if (text.size() > k_max_ecosystem_bytes)
+            return make_error("bad_ecosystem", shown + ": larger than " +
+                                                   std::to_string(k_max_ecosystem_bytes >> 20) +
+                                                   " MiB; an ecosystem file is at most that");
+        const std::string dir =
+            opts.caller_cwd.empty() ? fs::current_path().string() : opts.caller_cwd;
+        // JSON (with PM2's JSON5 comments) when it opens like JSON; YAML's own comments are #.
+        const auto first = text.find_first_not_of(" \t\r\n");
+        const bool json = first != std::string::npos &&
+                          std::string_view("{[/").find(text[first]) != std::string_view::npos;
+        return load_text(shown, json ? strip_json5(text) : text, dir, "", false, opts);
+    } catch (const YAML::Exception& e) {
+        return file_error(shown, e.mark, e.msg);
+    } catch (const std::exception& e) {
+        return make_error("bad_ecosystem", shown + ": " + e.what());
+    }
+}
+
+bool is_js_ecosystem_path(const std::string& arg) {
+    const std::string name = lower(fs::path(arg).filename().string());
+    return ends_with(name, ".config.js") || ends_with(name, ".config.cjs") ||
+           ends_with(name, ".config.mjs");
+}
+
 bool is_ecosystem_path(const std::string& arg) {
-    std::string ext = fs::path(arg).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return ext == ".yaml" || ext == ".yml" || ext == ".json";
+    const std::string ext = lower(fs::path(arg).extension().string());
+    return ext == ".yaml" || ext == ".yml" || ext == ".json" || is_js_ecosystem_path(arg);
 }
 
 } // namespace rein

@@ -60,18 +60,60 @@ struct Draft {
     Where increment_var_at;
     bool has_gid = false;
     std::optional<std::uint32_t> user_gid; ///< primary group of a uid given by name
+
+    // PM2 keys applied in finish() (ecosystem_pm2.cpp reads them).
+    std::optional<std::string> port;         ///< `port`: becomes env PORT
+    bool filter_all_env = false;             ///< `filter_env: true`
+    std::vector<std::string> filter_env;     ///< `filter_env: [...]`: name parts to drop
+    bool append_env_to_name = false;         ///< name + '-' + the --env profile
+    bool disable_logs = false;               ///< out and err to /dev/null
+    bool log_file_default = false;           ///< `log_file: true`: <logs>/<name>.log
+    std::map<std::string, std::string> seen; ///< key as rein names it -> as written (aliases)
 };
 
 enum class KeyKind {
     known,       ///< parsed by set_value()
     env_profile, ///< env_<PROFILE>: parsed by set_value()
+    alias,       ///< PM2's other name of a known key (canonical_key() gives it)
+    ignored,     ///< a PM2 key rein ignores with a warning (ignored_key_warning())
     unknown,
 };
 
 /// What rein makes of an app key.
 KeyKind classify_key(std::string_view key);
-/// The known app key nearest to `key` by edit distance, or "" when none is close enough.
+/// The rein key an alias names; any other key unchanged.
+std::string canonical_key(std::string_view key);
+/// The warning for an ignored key, without place: "'vizion' is a PM2 service key; ...".
+std::string ignored_key_warning(std::string_view key);
+/// The known key (rein's or any PM2 version's) nearest to `key` by edit distance, or "" when
+/// none is close enough.
 std::string nearest_key(std::string_view key);
+
+using Setter = Status (*)(Draft&, const YAML::Node&, const Where&, const LoadOptions&);
+/// The setter of a PM2 key with a rein meaning (ecosystem_pm2.cpp), or null.
+Setter pm2_setter(std::string_view key);
+/// Applies the PM2 keys that act once every key is read (port, filter_env,
+/// append_env_to_name, disable_logs), after the env profile is merged.
+void apply_pm2_keys(Draft& d, const LoadOptions& opts);
+
+/// Makes mark_prefix() name a place in JSON that node printed (`FILE: apps[0].env: `) instead of
+/// a line of that text, which the user never saw. One table per thread, set while one
+/// evaluated `*.config.js` is read; the previous table comes back when this ends.
+class JsonPlaces {
+  public:
+    JsonPlaces(const YAML::Node& root);
+    ~JsonPlaces();
+    JsonPlaces(const JsonPlaces&) = delete;
+    JsonPlaces& operator=(const JsonPlaces&) = delete;
+
+  private:
+    std::map<int, std::string> m_paths; ///< 0-based line -> path of what starts there
+    const std::map<int, std::string>* m_previous;
+};
+
+/// `text` with JSON5's comments (`//`, `/* */`) and trailing commas blanked out (newlines kept,
+/// so line:col stay true), for YAML's parser to read the JSON that is left. Strings untouched.
+std::string strip_json5(std::string_view text);
 /// Levenshtein distance: insertions, deletions and substitutions each cost 1.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
@@ -89,6 +131,11 @@ Result<std::vector<std::string>> word_list(const YAML::Node& v, const Where& w);
 /// `env`-like values: a map of names to scalars (numbers and booleans kept as written).
 Result<std::map<std::string, std::string>> env_map(const YAML::Node& v, const Where& w);
 Status set_path(std::string& field, const YAML::Node& v, const Where& w);
+/// A log file path; null, `NULL` and `/dev/null` discard the stream (PM2's spellings).
+Status set_log_path(std::string& field, const YAML::Node& v, const Where& w);
+/// A node as JSON text: maps and lists as JSON, plain numbers/booleans/null bare, other
+/// scalars as strings (how PM2 puts an object into an env value).
+std::string json_text(const YAML::Node& v);
 Status set_duration(std::int64_t& field, const YAML::Node& v, const Where& w);
 Status set_size(std::int64_t& field, const YAML::Node& v, const Where& w);
 Status set_bool(bool& field, const YAML::Node& v, const Where& w);

@@ -96,8 +96,11 @@ Status resolve_script(Draft& d, const LoadOptions& opts) {
         resolved = absolute_in(d.spec.cwd, raw);
         struct stat st {};
         if (::stat(resolved.c_str(), &st) != 0) return not_found();
-        if (S_ISDIR(st.st_mode))
-            return where_error(d.script_at, "script '" + resolved + "' is a directory");
+        // A folder is a Node package, as node runs it (PM2's template has `./service-worker/`).
+        if (S_ISDIR(st.st_mode) && !is_regular_file(resolved + "/index.js"))
+            return where_error(d.script_at,
+                               "script '" + resolved + "' is a directory (without index.js)");
+        if (S_ISDIR(st.st_mode)) resolved += "/index.js";
     } else if (const auto local = absolute_in(d.spec.cwd, raw); is_regular_file(local)) {
         resolved = local; // PM2 runs `script: app.js` from cwd before looking at PATH
     } else {
@@ -114,7 +117,7 @@ Status resolve_script(Draft& d, const LoadOptions& opts) {
         const std::string& i = *d.interpreter;
         d.spec.interpreter = i.find('/') != std::string::npos ? absolute_in(d.spec.cwd, i) : i;
     } else {
-        d.spec.interpreter = interpreter_for(raw);
+        d.spec.interpreter = interpreter_for(resolved);
     }
 
     if (d.spec.interpreter.empty()) {
@@ -147,7 +150,9 @@ Status check_increment_var(const Draft& d) {
 
 Status settle_name(Draft& d) {
     if (d.has_name) return Ok{};
-    d.spec.name = fs::path(d.script).stem().string();
+    fs::path script(d.script);
+    if (!script.has_filename()) script = script.parent_path(); // "./service-worker/"
+    d.spec.name = script.stem().string();
     if (auto problem = name_problem(d.spec.name))
         return where_error(d.script_at, "app name '" + d.spec.name +
                                             "' taken from the script's file name " + *problem +
@@ -178,6 +183,7 @@ Result<AppSpec> finish(Draft& d, const LoadOptions& opts) {
     if (auto s = check_increment_var(d); !s) return s.error();
     if (!d.has_gid && d.user_gid) d.spec.gid = d.user_gid;
     d.spec.base_env = opts.base_env;
+    apply_pm2_keys(d, opts);
     return d.spec;
 }
 

@@ -15,6 +15,8 @@
 #include <climits>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace rein::ecosystem_detail {
 
 namespace {
@@ -91,8 +93,7 @@ Result<std::map<std::string, std::string>> env_map(const YAML::Node& v, const Wh
         } else if (it->second.IsScalar()) {
             out[*name] = it->second.Scalar();
         } else {
-            return value_error(inner(w, it->second),
-                               *name + ": expected a string, number or boolean");
+            out[*name] = json_text(it->second); // PM2 JSON-encodes objects and arrays
         }
     }
     return out;
@@ -103,6 +104,36 @@ Status set_path(std::string& field, const YAML::Node& v, const Where& w) {
     if (!s || s->empty()) return value_error(w, "expected a file path");
     field = *s; // made absolute against cwd in finish()
     return ok();
+}
+
+Status set_log_path(std::string& field, const YAML::Node& v, const Where& w) {
+    if (v.IsNull() || (v.IsScalar() && v.Scalar() == "NULL")) {
+        field = "/dev/null";
+        return ok();
+    }
+    return set_path(field, v, w);
+}
+
+std::string json_text(const YAML::Node& v) {
+    if (v.IsMap()) {
+        nlohmann::json out = nlohmann::json::object();
+        for (auto it = v.begin(); it != v.end(); ++it)
+            out[it->first.Scalar()] = nlohmann::json::parse(json_text(it->second));
+        return out.dump();
+    }
+    if (v.IsSequence()) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& item : v) out.push_back(nlohmann::json::parse(json_text(item)));
+        return out.dump();
+    }
+    if (!v.IsScalar()) return "null";
+    // A quoted scalar (tag "!") is a string even when it reads as a number.
+    if (v.Tag() != "!") {
+        const auto parsed = nlohmann::json::parse(v.Scalar(), nullptr, false);
+        if (!parsed.is_discarded() && !parsed.is_structured() && !parsed.is_string())
+            return v.Scalar(); // valid JSON as written: 1e3 stays 1e3
+    }
+    return nlohmann::json(v.Scalar()).dump();
 }
 
 Status set_duration(std::int64_t& field, const YAML::Node& v, const Where& w) {

@@ -2,6 +2,7 @@
 #include "common/cron.hpp"
 #include "common/ecosystem_detail.hpp"
 #include "common/listen_address.hpp"
+#include "common/pm2_keys.hpp"
 #include "common/shell_split.hpp"
 #include "common/signals.hpp"
 #include "common/units.hpp"
@@ -12,13 +13,13 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <set>
 #include <vector>
 
 namespace rein::ecosystem_detail {
 
 namespace {
 
-using Setter = Status (*)(Draft&, const YAML::Node&, const Where&, const LoadOptions&);
 struct KeySetter {
     std::string_view key;
     Setter set;
@@ -92,12 +93,13 @@ const KeySetter
                  auto n = integer(v);
                  if (n && *n >= 1 && *n <= INT_MAX) {
                      d.spec.instances = static_cast<int>(*n);
-                 } else if (n && *n == -1) {
-                     d.spec.instances = std::max(cores - 1, 1);
-                 } else if (text(v) == "max") {
-                     d.spec.instances = cores;
+                 } else if (n && *n < 0) {
+                     // PM2: -N leaves N cores free, but one instance always runs.
+                     d.spec.instances = static_cast<int>(std::max<long long>(cores + *n, 1));
+                 } else if (text(v) == "max" || (n && *n == 0)) {
+                     d.spec.instances = cores; // PM2 reads 'max' as 0: every core
                  } else {
-                     return value_error(w, "expected a positive integer, 'max' or -1");
+                     return value_error(w, "expected a positive integer, 'max', 0 or -N");
                  }
                  return ok();
              }},
@@ -197,11 +199,22 @@ const KeySetter
                  return set_duration(d.spec.kill_timeout_ms, v, w);
              }},
             {"out_file", [](Draft& d, const YAML::Node& v, const Where& w,
-                            const LoadOptions&) { return set_path(d.spec.out_file, v, w); }},
-            {"error_file", [](Draft& d, const YAML::Node& v, const Where& w,
-                              const LoadOptions&) { return set_path(d.spec.error_file, v, w); }},
-            {"log_file", [](Draft& d, const YAML::Node& v, const Where& w,
-                            const LoadOptions&) { return set_path(d.spec.log_file, v, w); }},
+                            const LoadOptions&) { return set_log_path(d.spec.out_file, v, w); }},
+            {"error_file",
+             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
+                 return set_log_path(d.spec.error_file, v, w);
+             }},
+            {"log_file",
+             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
+                 // PM2: true is a combined log in the logs folder, false none.
+                 if (const auto b = boolean(v)) {
+                     d.log_file_default = *b;
+                     d.spec.log_file.clear();
+                     return ok();
+                 }
+                 d.log_file_default = false;
+                 return set_log_path(d.spec.log_file, v, w);
+             }},
             {"time", [](Draft& d, const YAML::Node& v, const Where& w,
                         const LoadOptions&) { return set_bool(d.spec.time, v, w); }},
             {"log_date_format",
@@ -216,6 +229,15 @@ const KeySetter
                  // true: the app's cwd ("." until finish() resolves it); a list: those paths.
                  if (auto b = boolean(v)) {
                      d.spec.watch = *b ? std::vector<std::string>{"."} : std::vector<std::string>{};
+                     return ok();
+                 }
+                 // YAML 1.1's booleans are refused, not taken as a path named "yes".
+                 static const std::set<std::string> k_yaml11 = {
+                     "yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO"};
+                 const bool number = integer(v) && v.Tag() != "!"; // `watch: 3`, unquoted
+                 if (v.IsScalar() && !v.Scalar().empty() && !k_yaml11.count(v.Scalar()) &&
+                     !number) {
+                     d.spec.watch = {v.Scalar()}; // PM2's `watch: '.'`: one path
                      return ok();
                  }
                  if (v.IsScalar()) return value_error(w, "expected true, false or a list of paths");
@@ -243,6 +265,10 @@ const KeySetter
              [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
                  auto s = text(v);
                  if (!s) return value_error(w, "expected a cron expression like '0 3 * * *'");
+                 if (*s == "0") { // PM2: 0 turns cron restarts off
+                     d.spec.cron_restart.clear();
+                     return ok();
+                 }
                  auto cron = CronExpr::parse(*s);
                  if (!cron) return value_error(w, cron.error().message);
                  d.spec.cron_restart = *s;
@@ -253,8 +279,9 @@ const KeySetter
                  return set_size(d.spec.max_memory_restart, v, w);
              }},
             {"log_max_size",
-             [](Draft& d, const YAML::Node& v, const Where& w,
-                const LoadOptions&) { return set_size(d.spec.log_max_size, v, w); }},
+             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
+                 return set_size(d.spec.log_max_size, v, w);
+             }},
             {"log_max_files",
              [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
                  auto n = integer(v);
@@ -280,23 +307,6 @@ const KeySetter
             {"bind_handoff",
              [](Draft& d, const YAML::Node& v, const Where& w,
                 const LoadOptions&) { return set_bool(d.spec.bind_handoff, v, w); }},
-            {"autostart", [](Draft& d, const YAML::Node& v, const Where& w,
-                             const LoadOptions&) { return set_bool(d.spec.autostart, v, w); }},
-            {"treekill", [](Draft& d, const YAML::Node& v, const Where& w,
-                            const LoadOptions&) { return set_bool(d.spec.treekill, v, w); }},
-            {"merge_logs", [](Draft& d, const YAML::Node& v, const Where& w,
-                              const LoadOptions&) { return set_bool(d.spec.merge_logs, v, w); }},
-            {"log_type",
-             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) -> Status {
-                 const auto s = text(v);
-                 if (s != "json" && s != "raw") return value_error(w, "expected 'json' or 'raw'");
-                 d.spec.log_json = s == "json";
-                 return ok();
-             }},
-            {"shutdown_with_message",
-             [](Draft& d, const YAML::Node& v, const Where& w, const LoadOptions&) {
-                 return set_bool(d.spec.shutdown_with_message, v, w);
-             }},
 };
 
 bool is_profile_key(std::string_view key) {
@@ -309,6 +319,12 @@ KeyKind classify_key(std::string_view key) {
     for (const auto& s : k_setters)
         if (s.key == key) return KeyKind::known;
     if (is_profile_key(key)) return KeyKind::env_profile;
+    if (pm2_setter(key)) return KeyKind::known;
+    if (const Pm2Key* k = find_pm2_key(key)) {
+        if (k->kind == Pm2KeyKind::alias) return KeyKind::alias;
+        if (k->kind != Pm2KeyKind::rein) return KeyKind::ignored;
+        return KeyKind::known; // a rein key whose setter this build lacks: set_value says so
+    }
     return KeyKind::unknown;
 }
 
@@ -324,6 +340,7 @@ std::string nearest_key(std::string_view key) {
         }
     };
     for (const auto& s : k_setters) consider(s.key);
+    for (const auto& k : pm2_keys()) consider(k.name);
     return std::string(best);
 }
 
@@ -337,6 +354,7 @@ Status set_value(Draft& d, const std::string& key, const YAML::Node& value, cons
     }
     for (const auto& s : k_setters)
         if (s.key == key) return s.set(d, value, w, opts);
+    if (Setter set = pm2_setter(key)) return set(d, value, w, opts);
     // Callers classify keys first; reaching here is a bug in the caller, reported, not thrown.
     return value_error(w, "internal error: no setter for '" + key + "'");
 }

@@ -57,6 +57,15 @@ FileWatch::~FileWatch() {
 rein::Status FileWatch::add_tree(const std::string& root) {
     if (!m_fd) return make_error("watch_failed", std::string("inotify: ") + strerror(errno));
     struct stat st {};
+    if (stat(root.c_str(), &st) != 0 && errno == ENOENT) {
+        // Not there yet (PM2 accepts that): its folder's changes include its creation. When
+        // that folder is missing too, there is nothing to watch until a restart.
+        std::string dir = root.substr(0, root.rfind('/'));
+        if (dir.empty()) dir = "/";
+        struct stat parent {};
+        if (stat(dir.c_str(), &parent) != 0 || !S_ISDIR(parent.st_mode)) return Ok{};
+        return add_dir(dir, dir);
+    }
     if (stat(root.c_str(), &st) != 0)
         return make_error("watch_failed", "cannot watch " + root + ": " + strerror(errno));
     if (!S_ISDIR(st.st_mode)) {

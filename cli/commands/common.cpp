@@ -1,5 +1,6 @@
 // Helpers every command shares: errors, selectors, connecting, the table after a change.
 #include "cli/command.hpp"
+#include "cli/ecosystem_js.hpp"
 #include "cli/render/table.hpp"
 #include "cli/render/terminal.hpp"
 #include "common/ecosystem.hpp"
@@ -40,6 +41,8 @@ LoadOptions caller_load_options() {
     char cwd[4096];
     opts.caller_cwd = getcwd(cwd, sizeof cwd) ? cwd : "/";
     opts.usable_cores = usable_cores();
+    opts.evaluate_js = evaluate_js_config; // common/ does not run programs; the CLI does
+    opts.warn = [](const std::string& w) { std::cerr << "rein: " << w << "\n"; };
     return opts;
 }
 

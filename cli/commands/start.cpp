@@ -3,6 +3,7 @@
 #include "common/shell_split.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -87,6 +88,18 @@ Status rename_copies(Client& client, std::vector<AppSpec>& specs) {
     return Ok{};
 }
 
+/// All of stdin, or a little more than an ecosystem file may hold (load_ecosystem_text refuses
+/// that).
+std::string read_stdin() {
+    std::string text;
+    char buf[65536];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, stdin)) > 0;) {
+        text.append(buf, n);
+        if (text.size() > k_max_ecosystem_bytes) break;
+    }
+    return text;
+}
+
 int run_start(Context& ctx, const StartOpts& o) {
     if (!o.unsupported.empty()) return report(o.unsupported.front());
     LoadOptions opts = caller_load_options();
@@ -95,7 +108,9 @@ int run_start(Context& ctx, const StartOpts& o) {
     opts.overrides = o.overrides;
     const auto& args = ctx.passthrough;
 
-    const bool any_file = std::any_of(o.targets.begin(), o.targets.end(), is_ecosystem_path);
+    // `-` is an ecosystem file (YAML or JSON) on stdin, paths relative to here.
+    const auto is_file = [](const std::string& t) { return t == "-" || is_ecosystem_path(t); };
+    const bool any_file = std::any_of(o.targets.begin(), o.targets.end(), is_file);
     // `rein start api` or `rein start 3 4` starts known, stopped apps (as in PM2) when no file
     // of that name exists here.
     if (!any_file && args.empty() && o.overrides.empty() && o.env_profile.empty() &&
@@ -118,6 +133,13 @@ int run_start(Context& ctx, const StartOpts& o) {
     std::optional<Client> client; // connected once a file has loaded, or before the request
     std::vector<AppSpec> specs, scripts;
     for (const auto& target : o.targets) {
+        if (target == "-") {
+            if (!args.empty()) return report("arguments after '-' are not supported");
+            auto apps = load_ecosystem_text(read_stdin(), "<stdin>", opts);
+            if (!apps) return report(apps.error());
+            for (auto& a : *apps) specs.push_back(std::move(a));
+            continue;
+        }
         if (is_ecosystem_path(target)) {
             if (!args.empty())
                 return report("arguments after the ecosystem file are not supported: put "

@@ -68,7 +68,7 @@ TEST_CASE("leap days and impossible dates") {
 }
 
 TEST_CASE("malformed expressions are errors that name the field") {
-    for (const char* bad : {"", "* * * *", "* * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *",
+    for (const char* bad : {"", "* * * *", "* * * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *",
                             "* * * 13 *", "* * * * 8", "*/0 * * * *", "a * * * *", "5-1 * * * *"})
         CHECK_MESSAGE(!CronExpr::parse(bad).ok(), bad);
     CHECK(CronExpr::parse("* 25 * * *").error().message.find("hour") != std::string::npos);
@@ -139,4 +139,20 @@ TEST_CASE("monthly and yearly schedules cross daylight-saving changes at local m
     CHECK(next("@monthly", utc(2024, 10, 15, 12, 0)) == utc(2024, 10, 31, 23, 0)); // November, CET
     CHECK(next("@yearly", utc(2024, 6, 1, 0, 0)) == utc(2024, 12, 31, 23, 0));
     CHECK(next("0 0 30 2 *", utc(2024, 6, 1, 0, 0)) == -1);
+}
+
+TEST_CASE("six fields: seconds first, as PM2's croner reads them") {
+    auto now = at(2026, 11, 24, 10, 30);
+    CHECK(next("*/10 * * * * *", now) == now + 10);
+    CHECK(next("*/10 * * * * *", now + 55) == at(2026, 11, 24, 10, 31));
+    CHECK(next("30 * * * * *", now + 29) == now + 30);
+    CHECK(next("30 * * * * *", now + 30) == at(2026, 11, 24, 10, 31) + 30);
+    CHECK(next("0 0 3 * * *", now) == at(2026, 11, 25, 3, 0));
+    CHECK(next("15 5 3 * * *", now) == at(2026, 11, 25, 3, 5) + 15);
+    // Five fields still match whole minutes only.
+    CHECK(next("* * * * *", now + 1) == at(2026, 11, 24, 10, 31));
+    auto bad = CronExpr::parse("60 * * * * *");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("second field '60'") != std::string::npos);
+    CHECK_FALSE(CronExpr::parse("* * * * * * *").ok());
 }

@@ -205,7 +205,7 @@ TEST_CASE("an unknown key names file:line:col and the nearest key") {
 TEST_CASE("bad values name their place and what was expected") {
     Dir d;
     CHECK(contains(error_of(d, "apps:\n  - script: app\n    instances: lots\n"),
-                   "eco.yaml:3:16: instances: expected a positive integer, 'max' or -1"));
+                   "eco.yaml:3:16: instances: expected a positive integer, 'max', 0 or -N"));
     CHECK(contains(error_of(d, "apps:\n  - script: app\n    min_uptime: 5 parsecs\n"),
                    "eco.yaml:3:17:"));
     CHECK(contains(error_of(d, "apps:\n  - script: app\n    autorestart: yes\n"),
