@@ -301,7 +301,7 @@ TEST_CASE("sockets close when no instance serves and come back on start (both ki
     CHECK(wait_until([&] { return !http_get(listened).empty(); }));
 }
 
-TEST_CASE("bind hand-off: sockets are carried across rein update; a new instance gets them") {
+TEST_CASE("bind hand-off: sockets are carried across rein update, a new instance gets them") {
     if (!on_path("node")) return;
     Home h;
     int port = free_port();

@@ -47,7 +47,7 @@ TEST_CASE("two instances share one listen socket: both serve, each knows it got 
     CHECK(http_get(port).empty());
 }
 
-TEST_CASE("no request fails during two reloads and a restart; every pid is replaced") {
+TEST_CASE("no request fails during two reloads and a restart, every pid is replaced") {
     Home h;
     int port = free_port();
     REQUIRE(h.rein({"start", h.ecosystem({server_app("web", "127.0.0.1:" + std::to_string(port),
@@ -133,7 +133,7 @@ TEST_CASE("listen_timeout: an instance that never says ready goes online anyway"
     CHECK(has(h.read("reind.log"), "online anyway"));
 }
 
-TEST_CASE("a new instance that crashes on start aborts the reload; the old ones keep serving") {
+TEST_CASE("a new instance that crashes on start aborts the reload, the old ones keep serving") {
     Home h;
     std::string crash = h.path("crash");
     int port = free_port();

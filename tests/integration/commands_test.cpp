@@ -18,7 +18,7 @@ std::vector<int> ids_of(const nlohmann::json& rows, const std::string& status) {
 
 } // namespace
 
-TEST_CASE("start from a file shows the table; jlist follows the contract's schema") {
+TEST_CASE("start from a file shows the table, jlist follows the contract's schema") {
     Home h;
     std::string eco = h.ecosystem({fixture_app("web", {}, {"namespace: front"})});
     Run r = h.rein({"start", eco});
@@ -155,7 +155,7 @@ TEST_CASE("a selector that matches nothing exits 1 for every command") {
     CHECK(h.rein({"stop", h.path("missing.yaml")}).code == 1);
 }
 
-TEST_CASE("restart counts in restarts and gives a new pid; reset zeroes the count") {
+TEST_CASE("restart counts in restarts and gives a new pid, reset zeroes the count") {
     Home h;
     REQUIRE(h.rein({"start", h.ecosystem({fixture_app("a", {})})}).code == 0);
     REQUIRE(h.wait_status("a", "online"));
@@ -171,7 +171,7 @@ TEST_CASE("restart counts in restarts and gives a new pid; reset zeroes the coun
     CHECK(h.rows("a")[0]["restarts"] == 0);
 }
 
-TEST_CASE("signal reaches the app; a deadly one is a crash that restarts") {
+TEST_CASE("signal reaches the app, a deadly one is a crash that restarts") {
     Home h;
     REQUIRE(h.rein({"start", h.ecosystem({fixture_app("a", {})})}).code == 0);
     REQUIRE(h.wait_status("a", "online"));

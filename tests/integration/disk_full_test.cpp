@@ -29,7 +29,7 @@ struct Tmpfs {
 
 } // namespace
 
-TEST_CASE("a full log disk blocks the app; every line lands once there is room again") {
+TEST_CASE("a full log disk blocks the app, every line lands once there is room again") {
     Home h;
     Tmpfs disk(h.path("disk"));
     if (!disk.mounted) return; // not root, or no mount permission here

@@ -42,7 +42,7 @@ TEST_CASE("an ecosystem error names file:line:col, exits 1 and starts nothing") 
     CHECK(h.jlist().empty());
 }
 
-TEST_CASE("--env merges the profile; --only picks apps") {
+TEST_CASE("--env merges the profile, --only picks apps") {
     Home h;
     std::string out_a = h.path("a.env"), out_b = h.path("b.env");
     std::string eco =
@@ -92,7 +92,7 @@ TEST_CASE("fork-mode instances each get their index") {
     CHECK(slurp(h.path("w-0.pid")).empty());
 }
 
-TEST_CASE("cwd defaults to the file's folder; args given as a string are split like a shell") {
+TEST_CASE("cwd defaults to the file's folder, args given as a string are split like a shell") {
     Home h;
     mkdir(h.path("sub").c_str(), 0700);
     std::string eco =

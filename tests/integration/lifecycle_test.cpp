@@ -58,7 +58,7 @@ TEST_CASE("stop_exit_codes: a listed code stops, another restarts") {
     CHECK(wait_row(h, "bad", [](auto& r) { return r["restarts"] >= 2; }));
 }
 
-TEST_CASE("max_restarts unstable runs make it errored; restart and reset clear that") {
+TEST_CASE("max_restarts unstable runs make it errored, restart and reset clear that") {
     Home h;
     std::string crash = h.write("crash", "");
     REQUIRE(h.rein({"start", h.ecosystem({fixture_app("a", {"exitif", crash},

@@ -74,7 +74,7 @@ TEST_CASE("merge_logs false with a named out_file: the id goes before its extens
     CHECK(access(h.path("app.log").c_str(), F_OK) != 0);
 }
 
-TEST_CASE("log_json: each line is one JSON object as PM2 writes it; logs shows the text") {
+TEST_CASE("log_json: each line is one JSON object as PM2 writes it, logs shows the text") {
     Home h;
     REQUIRE(start_spec(
         h,

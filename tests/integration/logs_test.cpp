@@ -136,7 +136,7 @@ TEST_CASE("rotation under a steady writer keeps every line once and bounds the f
     CHECK(tail.substr(tail.size() - 12) == "line 100000\n");
 }
 
-TEST_CASE("flush empties the files; reloadLogs reopens them after an external rename") {
+TEST_CASE("flush empties the files, reloadLogs reopens them after an external rename") {
     Home h;
     REQUIRE(h.rein({"start", h.ecosystem({fixture_app("t", {"every", "20"})})}).code == 0);
     REQUIRE(wait_until([&] { return has(h.read("logs/t-out.log"), "tick 3\n"); }));

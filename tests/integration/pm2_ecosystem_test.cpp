@@ -49,7 +49,7 @@ void mkdir_p(const std::string& dir) {
 
 } // namespace
 
-TEST_CASE("the Node.js guide's ecosystem.config.js with --env production; the file as selector") {
+TEST_CASE("the Node.js guide's ecosystem.config.js with --env production, the file as selector") {
     if (!have_node()) {
         MESSAGE("node is not installed: skipped");
         return;
@@ -108,7 +108,7 @@ TEST_CASE("a config using require('path'), __dirname and process.env") {
     CHECK(h.rows("p")[0]["cwd"] == h.path("p"));
 }
 
-TEST_CASE("PM2-only keys and a deploy section start with warnings; a typo or a syntax error "
+TEST_CASE("PM2-only keys and a deploy section start with warnings, a typo or a syntax error "
           "starts nothing") {
     if (!have_node()) {
         MESSAGE("node is not installed: skipped");

@@ -121,7 +121,7 @@ TEST_CASE("a numeric uid runs with that user's group, groups and home, not root'
     CHECK(has(text, "\nLOGNAME=nobody\n"));
 }
 
-TEST_CASE("a uid outside the user database needs a gid; an unknown user is refused") {
+TEST_CASE("a uid outside the user database needs a gid, an unknown user is refused") {
     if (!can_run()) return;
     Home h;
     Run r = h.rein({"start", h.ecosystem({fixture_app("u", {}, {"uid: 54321"})})});

@@ -34,7 +34,7 @@ Stamps read_stamps(const std::string& text) {
 
 } // namespace
 
-TEST_CASE("a busy app shows its CPU; memory counts the children of the app") {
+TEST_CASE("a busy app shows its CPU, memory counts the children of the app") {
     Home h;
     REQUIRE(h.rein({"start", h.ecosystem({fixture_app("busy", {"spin", "0"}),
                                           fixture_app("parent", {"childgrow", "40"})})})

@@ -28,7 +28,7 @@ int wait_exit(pid_t pid, int timeout_ms = 15000) {
 
 } // namespace
 
-TEST_CASE("rein run: prefixed lines on stdout and stderr; SIGTERM stops every app, exit 0") {
+TEST_CASE("rein run: prefixed lines on stdout and stderr, SIGTERM stops every app, exit 0") {
     Home h;
     std::string stamp = h.path("web.stamp");
     std::string eco =

@@ -218,7 +218,7 @@ TEST_CASE("a spawn short of descriptors waits for them: never errored, online on
     CHECK(has(h.read("reind.log"), "victim[" + std::to_string(victim_id) + "]: the resources"));
 }
 
-TEST_CASE("apps get the descriptor limit the daemon was started with; the daemon raises its "
+TEST_CASE("apps get the descriptor limit the daemon was started with, the daemon raises its "
           "own") {
     rlimit mine{};
     REQUIRE(getrlimit(RLIMIT_NOFILE, &mine) == 0);

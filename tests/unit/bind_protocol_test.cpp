@@ -24,7 +24,7 @@ const sockaddr* sa(const void* p) {
 
 } // namespace
 
-TEST_CASE("bind hand-off: TCP with a port and Unix paths are handed off; the rest is not") {
+TEST_CASE("bind hand-off: TCP with a port and Unix paths are handed off, the rest is not") {
     auto a = v4(8080);
     CHECK(rein_bind_wanted(sa(&a), sizeof a));
     auto zero = v4(0);
@@ -47,7 +47,7 @@ TEST_CASE("bind hand-off: TCP with a port and Unix paths are handed off; the res
     CHECK_FALSE(rein_bind_wanted(sa(&udp_like), sizeof udp_like));
 }
 
-TEST_CASE("bind hand-off: a request survives encoding; anything malformed is refused") {
+TEST_CASE("bind hand-off: a request survives encoding, anything malformed is refused") {
     auto a = v4(3000);
     rein_bind_request req;
     REQUIRE(rein_bind_encode(&req, sa(&a), sizeof a, REIN_BIND_REUSEADDR | 0x100) == 0);

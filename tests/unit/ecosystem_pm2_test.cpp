@@ -116,7 +116,7 @@ TEST_CASE("the key table: every key of PM2's current schema is known, aliases na
     CHECK(ecosystem_detail::nearest_key("vision") == "vizion");
 }
 
-TEST_CASE("PM2's aliases set the rein key; both spellings in one app are an error") {
+TEST_CASE("PM2's aliases set the rein key, both spellings in one app are an error") {
     PmDir d;
     AppSpec a = pm_app(d, "apps:\n  - exec: app\n    exec_interpreter: none\n    output: o.log\n"
                           "    err: e.log\n    log: all.log\n    pid: app.pid\n"
@@ -265,7 +265,7 @@ TEST_CASE("top level: a list, one app, pm2: as apps:, apps: as one object") {
     CHECK(pm_contains(pm_error_of(d, "e.yaml", "apps: []\npm2: []\n"), "duplicate key 'pm2'"));
 }
 
-TEST_CASE("JSON files may have comments and trailing commas (PM2 reads JSON5); places stay true") {
+TEST_CASE("JSON files may have comments and trailing commas (PM2 reads JSON5), places stay true") {
     PmDir d;
     auto l =
         pm_load(d, "e.json",
@@ -282,7 +282,7 @@ TEST_CASE("JSON files may have comments and trailing commas (PM2 reads JSON5); p
           "{\"a\": 'it''s // x',         \"b\": [1 ] }");
 }
 
-TEST_CASE("an evaluated *.config.js is read from node's JSON; errors name JSON places") {
+TEST_CASE("an evaluated *.config.js is read from node's JSON, errors name JSON places") {
     PmDir d;
     d.write("ecosystem.config.js", "ignored: the hook below stands in for node\n");
     std::string json;

@@ -152,7 +152,7 @@ TEST_CASE("the interpreter follows the extension, as in PM2") {
     CHECK(py.interpreter_args == std::vector<std::string>{"-u"});
 }
 
-TEST_CASE("instances: max and -1 follow the usable cores; more than one means cluster") {
+TEST_CASE("instances: max and -1 follow the usable cores, more than one means cluster") {
     Dir d;
     CHECK(only_app(d, "apps:\n  - script: app\n    instances: max\n").instances == 4);
     AppSpec m1 = only_app(d, "apps:\n  - script: app\n    instances: -1\n");
@@ -160,7 +160,7 @@ TEST_CASE("instances: max and -1 follow the usable cores; more than one means cl
     CHECK(m1.exec_mode == ExecMode::cluster);
 }
 
-TEST_CASE("--env merges env_PROFILE over env; an unknown profile is an error") {
+TEST_CASE("--env merges env_PROFILE over env, an unknown profile is an error") {
     Dir d;
     std::string yaml = "apps:\n  - script: app\n    env: {A: base, B: base}\n"
                        "    env_production: {B: prod}\n";
@@ -297,7 +297,7 @@ TEST_CASE("start <script> without a file") {
     CHECK_FALSE(is_ecosystem_path("x.js"));
 }
 
-TEST_CASE("one YAML document per file; a lone comma is an error, not a hang") {
+TEST_CASE("one YAML document per file, a lone comma is an error, not a hang") {
     // Found by the ecosystem fuzzers: yaml-cpp 0.7's LoadAll never returned on these.
     Dir d;
     CHECK(contains(error_of(d, ","), "eco.yaml:"));

@@ -17,7 +17,7 @@ json live() {
 }
 } // namespace
 
-TEST_CASE("prefixed lines carry the instance id and app name; history lines the name only") {
+TEST_CASE("prefixed lines carry the instance id and app name, history lines the name only") {
     CHECK(format_log_event(live(), LogStyle::prefixed, false) == "3|api | hello\n");
     json history = live();
     history["app_id"] = nullptr;
@@ -28,7 +28,7 @@ TEST_CASE("prefixed lines carry the instance id and app name; history lines the 
     CHECK(format_log_event(file, LogStyle::raw, false).empty());
 }
 
-TEST_CASE("colour only when asked; stderr lines in red") {
+TEST_CASE("colour only when asked, stderr lines in red") {
     CHECK(format_log_event(live(), LogStyle::prefixed, true).find("\033[") != std::string::npos);
     json err = live();
     err["stream"] = "err";
@@ -36,7 +36,7 @@ TEST_CASE("colour only when asked; stderr lines in red") {
           std::string::npos);
 }
 
-TEST_CASE("raw is the bare line; json has the contract's keys in order") {
+TEST_CASE("raw is the bare line, json has the contract's keys in order") {
     CHECK(format_log_event(live(), LogStyle::raw, true) == "hello\n");
     CHECK(
         format_log_event(live(), LogStyle::json, false) ==

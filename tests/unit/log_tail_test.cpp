@@ -35,7 +35,7 @@ TEST_CASE("the last N lines, oldest first") {
     CHECK(tail_lines(f.path, 0).empty());
 }
 
-TEST_CASE("a last line without newline counts; empty lines are lines") {
+TEST_CASE("a last line without newline counts, empty lines are lines") {
     TempFile f("a\n\nb");
     CHECK(tail_lines(f.path, 2) == Lines{"", "b"});
     CHECK(tail_lines(f.path, 5) == Lines{"a", "", "b"});

@@ -34,7 +34,7 @@ TEST_CASE("rows select the first instance and keep a minute of history") {
     CHECK((*m.selected())["id"] == 1);
 }
 
-TEST_CASE("log lines are kept per app; only the selected app's lines ask for a redraw") {
+TEST_CASE("log lines are kept per app, only the selected app's lines ask for a redraw") {
     Model m;
     m.apply(rows_event({{1, 0}, {11, 0}}));
     CHECK(m.apply({{"event", "line"}, {"app", "api"}, {"line", "hello"}}));

@@ -101,7 +101,7 @@ TEST_CASE("PM2's keys with a rein meaning carry over") {
     CHECK(t.namespace_name == "default");
 }
 
-TEST_CASE("log and pid files PM2 chose are rein's defaults; the user's own lose PM2's -<id>") {
+TEST_CASE("log and pid files PM2 chose are rein's defaults, the user's own lose PM2's -<id>") {
     auto d = fixture_dump();
     const AppSpec& api = app_named(d, "api").spec;
     CHECK(api.out_file == "/var/log/api/out.log"); // per-instance out-6.log / out-7.log
@@ -120,7 +120,7 @@ TEST_CASE("apps PM2 had stopped stay stopped") {
     CHECK(app_named(d, "api").spec.autostart);
 }
 
-TEST_CASE("settings rein does not use are listed; PM2's defaults and bookkeeping are not") {
+TEST_CASE("settings rein does not use are listed, PM2's defaults and bookkeeping are not") {
     auto d = fixture_dump();
     const auto& w = app_named(d, "worker");
     CHECK(contains(w.ignored, "vizion=false"));
@@ -132,7 +132,7 @@ TEST_CASE("settings rein does not use are listed; PM2's defaults and bookkeeping
     CHECK(w.spec.kill_timeout_ms == AppSpec{}.kill_timeout_ms);
 }
 
-TEST_CASE("an entry rein cannot name is skipped with a reason; the others still import") {
+TEST_CASE("an entry rein cannot name is skipped with a reason, the others still import") {
     auto d = fixture_dump();
     REQUIRE(d.skipped.size() == 2);
     CHECK(d.skipped[0] == "entry 6: no name");

@@ -49,7 +49,8 @@ TEST_CASE("to_line is one line and survives invalid UTF-8") {
     CHECK(nlohmann::json::parse(line)["line"].get<std::string>().substr(0, 3) == "a\nb");
 }
 
-TEST_CASE("nesting past the depth limit is caught before parsing; brackets in strings do not count") {
+TEST_CASE(
+    "nesting past the depth limit is caught before parsing, brackets in strings do not count") {
     CHECK_FALSE(json_too_deep("{\"a\":[[1]]}", 3));
     CHECK(json_too_deep("{\"a\":[[[1]]]}", 3));
     CHECK_FALSE(json_too_deep("{\"a\":\"[[[[[[\"}", 3));

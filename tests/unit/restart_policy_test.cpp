@@ -33,7 +33,7 @@ TEST_CASE("autorestart false stops whatever the exit") {
     CHECK(decide_restart(spec, {}, killed(9, 10)).action == Action::stop);
 }
 
-TEST_CASE("a stop_exit_code stops; other codes and signals restart") {
+TEST_CASE("a stop_exit_code stops, other codes and signals restart") {
     AppSpec spec;
     spec.stop_exit_codes = {0, 3};
     CHECK(decide_restart(spec, {}, exited(0, 5000)).action == Action::stop);
