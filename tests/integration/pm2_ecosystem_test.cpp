@@ -1,6 +1,7 @@
 // PM2 users' ecosystem files through the CLI: ecosystem.config.js evaluated by node, PM2's keys
 // and its deploy section, errors that name the file, PM2's own template, and `start -`.
 #include "harness.hpp"
+#include "http.hpp"
 
 #include <doctest/doctest.h>
 
@@ -9,6 +10,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 
 using namespace rein::test;
 
@@ -28,7 +30,18 @@ const char* k_env_reporter =
     "  `FROM=${process.env.FROM_CALLER}\\nPID=${process.pid}\\n`);\n"
     "setInterval(() => {}, 1000);\n";
 
-// The ecosystem.config.js of the Node.js guide in issue 10, unchanged but for the script path.
+// The guide's src/index.js: the reporter above, and a plain HTTP server on $PORT as the guides
+// write it (it binds its own port; in cluster mode the bind hand-off shares it).
+const char* k_guide_server =
+    "const fs = require('fs'), path = require('path'), http = require('http');\n"
+    "const id = process.env.NODE_APP_INSTANCE || '0';\n"
+    "fs.writeFileSync(path.join(__dirname, '..', `env-${id}.txt`),\n"
+    "  `NODE_ENV=${process.env.NODE_ENV}\\nPORT=${process.env.PORT}\\nPID=${process.pid}\\n`);\n"
+    "http.createServer((req, res) => res.end('pid ' + process.pid + '\\n'))\n"
+    "  .listen(process.env.PORT || 3000);\n";
+
+// The ecosystem.config.js of the Node.js guide in issue 10, unchanged but for the script path
+// (and the port, PORT_HERE: a fixed 3000 could be taken on the machine running the tests).
 const char* k_guide = "module.exports = {\n"
                       "    apps: [{\n"
                       "        name: 'my-app',\n"
@@ -39,7 +52,7 @@ const char* k_guide = "module.exports = {\n"
                       "        watch: false,\n"
                       "        max_memory_restart: '1G',\n"
                       "        env: { NODE_ENV: 'development' },\n"
-                      "        env_production: { NODE_ENV: 'production', PORT: 3000 }\n"
+                      "        env_production: { NODE_ENV: 'production', PORT: PORT_HERE }\n"
                       "    }]\n"
                       "};\n";
 
@@ -55,9 +68,12 @@ TEST_CASE("the Node.js guide's ecosystem.config.js with --env production, the fi
         return;
     }
     Home h;
+    const int port = free_port();
+    std::string guide = k_guide;
+    guide.replace(guide.find("PORT_HERE"), 9, std::to_string(port));
     mkdir_p(h.path("g/src"));
-    h.write("g/src/index.js", k_env_reporter);
-    h.write("g/ecosystem.config.js", k_guide);
+    h.write("g/src/index.js", k_guide_server);
+    h.write("g/ecosystem.config.js", guide);
     Run r = h.rein({"start", "ecosystem.config.js", "--env", "production"}, {}, h.path("g"));
     REQUIRE_MESSAGE(r.code == 0, r.err);
     CHECK(r.err.empty());
@@ -67,9 +83,21 @@ TEST_CASE("the Node.js guide's ecosystem.config.js with --env production, the fi
     for (const auto& row : rows) {
         const std::string file = "g/env-" + std::to_string(row["instance"].get<int>()) + ".txt";
         REQUIRE(wait_until([&] { return has(h.read(file), "PID="); }));
-        CHECK(has(h.read(file), "NODE_ENV=production\nPORT=3000\n"));
+        CHECK(has(h.read(file), "NODE_ENV=production\nPORT=" + std::to_string(port) + "\n"));
     }
-    for (const auto& row : h.rows("my-app")) CHECK(row["restarts"] == 0);
+    // Every instance binds the one port and stays up (an observation window: any restart or
+    // status change within it fails the test); the port answers from the instances.
+    CHECK_FALSE(wait_until(
+        [&] {
+            for (const auto& row : h.rows("my-app"))
+                if (row["restarts"] != 0 || row["status"] != "online") return true;
+            return false;
+        },
+        3000));
+    const auto pids = pids_of(h, "my-app");
+    std::set<std::string> seen;
+    for (int i = 0; i < 2000 && seen.size() < pids.size(); ++i) seen.insert(http_get(port));
+    CHECK(seen == pids);
 
     // The file selects its apps for restart and stop, as a YAML file does.
     const auto before = h.rows("my-app")[0]["pid"];
