@@ -1,7 +1,7 @@
 // reind: the rein daemon. Everything lives in the rein_daemon library; this only reads flags.
 // (stdio, not iostreams: iostreams' start-up touches pages the idle daemon would then keep.)
-#include "daemon/child.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/supervision/child.hpp"
 
 #include <cstdio>
 #include <cstdlib>

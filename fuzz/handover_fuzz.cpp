@@ -1,15 +1,15 @@
 // Fuzzes the reader of the state rein update hands to the next daemon image
-// (daemon/handover.hpp): the text goes through read_state_file() (from a memfd of our own, as the
-// new image reads its inherited one), is parsed as daemon.cpp's read_handover() parses it, and is
-// checked by parse_handover(). Only that reading part runs: read_handover() goes on to close every
-// descriptor the state does not keep, flip close-on-exec on those it names and fexecve() the
-// fallback image, all with numbers from the text, which a fuzzer must never do; parse_handover()
-// itself only asks fcntl(F_GETFD) whether a descriptor is open. Checks: a refusal is one
-// "bad_handover" sentence; an accepted state names open descriptors and consistent ids, and its
-// instances and app specs survive another write-and-read unchanged.
+// (daemon/continuity/handover.hpp): the text goes through read_state_file() (from a memfd of our
+// own, as the new image reads its inherited one), is parsed as daemon.cpp's read_handover() parses
+// it, and is checked by parse_handover(). Only that reading part runs: read_handover() goes on to
+// close every descriptor the state does not keep, flip close-on-exec on those it names and
+// fexecve() the fallback image, all with numbers from the text, which a fuzzer must never do;
+// parse_handover() itself only asks fcntl(F_GETFD) whether a descriptor is open. Checks: a refusal
+// is one "bad_handover" sentence; an accepted state names open descriptors and consistent ids, and
+// its instances and app specs survive another write-and-read unchanged.
 #include "common/files.hpp"
 #include "common/protocol.hpp"
-#include "daemon/handover.hpp"
+#include "daemon/continuity/handover.hpp"
 #include "fuzz_support.hpp"
 
 #include <cstdint>

@@ -1,12 +1,12 @@
-// Fuzzes the log line framer (daemon/line_splitter.hpp) with arbitrary chunk boundaries. Input:
-// byte 0 picks the line cap (1..64, or the real 1 MiB), byte 1 seeds the chunk sizes, the rest
-// is the app's output. Four readers (feed, feed_blocks, OutputCapture's carry-into-the-read-
+// Fuzzes the log line framer (daemon/logs/line_splitter.hpp) with arbitrary chunk boundaries.
+// Input: byte 0 picks the line cap (1..64, or the real 1 MiB), byte 1 seeds the chunk sizes, the
+// rest is the app's output. Four readers (feed, feed_blocks, OutputCapture's carry-into-the-read-
 // buffer loop, and a hand-over of the unfinished line to a new splitter as rein update does)
 // must each emit exactly what a plain model says: the stream cut at each newline, a line longer
 // than the cap cut into cap-sized pieces from its start, a last unterminated line emitted by
 // finish(). So no line exceeds the cap or holds a newline, no byte is lost, duplicated or
 // reordered, and the held partial line never exceeds the cap.
-#include "daemon/line_splitter.hpp"
+#include "daemon/logs/line_splitter.hpp"
 #include "fuzz_support.hpp"
 
 #include <algorithm>

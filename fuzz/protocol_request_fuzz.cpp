@@ -11,11 +11,11 @@
 // connection within a bounded number of turns once the client stops sending; no process starts.
 #include "common/paths.hpp"
 #include "common/protocol.hpp"
-#include "daemon/clock.hpp"
-#include "daemon/control_server.hpp"
-#include "daemon/handlers/app_update.hpp"
-#include "daemon/handlers/handler.hpp"
-#include "daemon/reactor.hpp"
+#include "daemon/control/control_server.hpp"
+#include "daemon/control/handlers/app_update.hpp"
+#include "daemon/control/handlers/handler.hpp"
+#include "daemon/reactor/clock.hpp"
+#include "daemon/reactor/reactor.hpp"
 #include "fuzz_support.hpp"
 
 #include <algorithm>

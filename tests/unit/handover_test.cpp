@@ -1,6 +1,6 @@
 // The state rein update hands to the next image: instances carry over whole, and a state the
 // new image cannot use is refused before anything is taken over.
-#include "daemon/handover.hpp"
+#include "daemon/continuity/handover.hpp"
 
 #include <doctest/doctest.h>
 

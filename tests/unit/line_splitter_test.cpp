@@ -1,5 +1,5 @@
 // Log line framing: partial writes, long lines, a last line without newline.
-#include "daemon/line_splitter.hpp"
+#include "daemon/logs/line_splitter.hpp"
 
 #include <doctest/doctest.h>
 

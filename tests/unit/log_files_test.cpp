@@ -1,5 +1,5 @@
 // Per-instance log file names (merge_logs: false) and log_json lines, as PM2 writes them.
-#include "daemon/app_logs.hpp"
+#include "daemon/logs/app_logs.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

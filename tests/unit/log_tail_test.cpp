@@ -1,5 +1,5 @@
 // Reading the last lines of a log file from its end.
-#include "daemon/log_tail.hpp"
+#include "daemon/logs/log_tail.hpp"
 
 #include <doctest/doctest.h>
 

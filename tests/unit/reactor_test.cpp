@@ -1,5 +1,5 @@
 // The reactor's timers: order, and a due timer cancelled by another one in the same turn.
-#include "daemon/reactor.hpp"
+#include "daemon/reactor/reactor.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // The restart policy as a spec: what happens after a run ends, without clocks or processes.
-#include "daemon/restart_policy.hpp"
+#include "daemon/supervision/restart_policy.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // Selectors as PM2 users type them: names, ids, namespaces, /regex/, script paths, several.
 #include "cli/command.hpp"
-#include "daemon/registry.hpp"
+#include "daemon/supervision/registry.hpp"
 
 #include <doctest/doctest.h>
 

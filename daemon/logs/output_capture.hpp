@@ -1,0 +1,73 @@
+#pragma once
+// Reads one instance's stdout or stderr pipe in the reactor and commits whole lines to the app's
+// log files. Lives until the pipe's EOF, which may be after the process died: every byte the
+// app wrote is drained.
+//
+// A pipe that keeps the daemon busy (data again within a millisecond of the last read) is read
+// in batches: after a read the daemon stops watching it for a moment and the app fills the pipe
+// meanwhile, instead of waking the daemon on every write. Such a pipe is grown to 1 MiB until it
+// goes quiet, so the app does not wait on the pause: it is shorter than filling 1 MiB takes.
+#include "common/unique_fd.hpp"
+#include "daemon/logs/app_logs.hpp"
+#include "daemon/logs/line_splitter.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace rein::daemon {
+
+class Reactor;
+
+class OutputCapture {
+  public:
+    /// Starts watching `read_end`, the `stream` of instance `id`; `on_eof` runs once the pipe is
+    /// drained and closed.
+    OutputCapture(Reactor& reactor, UniqueFd read_end, std::shared_ptr<AppLogs> logs, int id,
+                  Stream stream, std::function<void()> on_eof);
+    ~OutputCapture();
+    OutputCapture(const OutputCapture&) = delete;
+    OutputCapture& operator=(const OutputCapture&) = delete;
+
+    /// Reads everything the pipe holds right now, without the per-turn budget (the process is
+    /// gone and its last lines must be committed before anyone is told it stopped). May run
+    /// `on_eof`, which may destroy this object.
+    void drain();
+
+    /// The pipe, and the unfinished line read from it: what a new daemon image takes over
+    /// (rein update). carry() gives such a line back to a new capture of the same pipe.
+    int fd() const { return m_fd.get(); }
+    Stream stream() const { return m_stream; }
+    std::string_view partial() const { return m_splitter.partial(); }
+    void carry(std::string_view partial);
+
+  private:
+    /// What a pump did: bytes taken, and whether the pipe reached its end (after which `on_eof`
+    /// has run and this object may be gone).
+    struct Pumped {
+        std::size_t bytes = 0;
+        bool closed = false;
+    };
+    Pumped pump(std::size_t budget);
+    void on_readable();
+    void pause();
+    void resume();
+    /// The log files took less than was read (disk full): stop reading the pipe, so the app
+    /// blocks once it is full, and try the files again every k_hold_retry_ms.
+    void hold();
+    void retry_held();
+
+    Reactor& m_reactor;
+    UniqueFd m_fd;
+    std::shared_ptr<AppLogs> m_logs;
+    int m_id;
+    bool m_grown = false;            ///< the pipe is enlarged (while it is busy)
+    std::uint64_t m_pause_timer = 0; ///< set while the pipe is not watched (a batching pause)
+    std::uint64_t m_hold_timer = 0;  ///< set while the pipe is not read (the files are blocked)
+    std::int64_t m_last_data_us = 0; ///< when a read last found data
+    Stream m_stream;
+    LineSplitter m_splitter;
+    std::function<void()> m_on_eof;
+};
+
+} // namespace rein::daemon
