@@ -179,10 +179,6 @@ void add_unsupported_flags(CLI::App& sub, const std::shared_ptr<StartOpts>& o) {
                           "--disable-source-map-support", "--trace", "--disable-trace", "--v8",
                           "--event-loop-inspector", "--deep-monitoring"})
         unsupported_flag(sub, o, f, service, false);
-    unsupported_flag(sub, o, "--disable-logs",
-                     "not supported: set out_file and error_file to /dev/null", false);
-    unsupported_flag(sub, o, "--filter-env",
-                     "not supported: rein passes the caller's environment whole", true);
     unsupported_flag(sub, o, "--ext", "not supported: use --ignore-watch patterns", true);
     unsupported_flag(sub, o, "-s,--silent", "not supported: redirect rein's output", false);
     unsupported_flag(sub, o, "-m,--mini-list", "not supported: use rein jlist", false);
@@ -277,6 +273,16 @@ Runner setup_start(CLI::App& sub) {
     key_option(sub, o, "--listen-timeout", "listen_timeout", "with --wait-ready: online anyway");
     key_option(sub, o, "--uid,-u,--user", "uid", "run as this user");
     key_option(sub, o, "--gid", "gid", "run with this group");
+    key_flag(sub, o, "--disable-logs", "disable_logs", "true",
+             "send the app's output to /dev/null");
+    sub.add_option_function<std::string>(
+        "--filter-env",
+        [o](const std::string& parts) {
+            std::string list = "[";
+            for (const auto& p : split_commas(parts)) list += (list.size() > 1 ? ", " : "") + p;
+            o->overrides.emplace_back("filter_env", list + "]");
+        },
+        "leave out variables of the caller's environment whose names contain these (a,b)");
     sub.add_flag("-f,--force", o->force, "start another copy even if the script runs");
     sub.add_flag("-a,--update-env", o->update_env,
                  "apps that restart take this environment as their base");

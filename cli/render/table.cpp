@@ -239,7 +239,8 @@ std::string describe_blocks(const nlohmann::json& rows, bool color) {
         for (const char* key : {"autorestart", "max_restarts", "min_uptime", "restart_delay",
                                 "exp_backoff_restart_delay", "kill_signal", "kill_timeout",
                                 "instance_var", "source_file"})
-            if (spec.contains(key)) kv.emplace_back(key, spec_value(key, spec[key]));
+            if (spec.contains(key) && spec[key] != "") // no source_file: started from a script
+                kv.emplace_back(key, spec_value(key, spec[key]));
         if (spec.contains("env") && !spec["env"].empty()) {
             std::string env;
             for (const auto& [k, v] : spec["env"].items())
