@@ -205,10 +205,7 @@ TEST_CASE("import starts what it can and says what it skipped") {
     CHECK(h.wait_status("ok", "online"));
 }
 
-// The daemon's side of autostart: false comes from another change; until it is merged this
-// case fails (may_fail keeps the suite green). Drop may_fail once it passes.
-TEST_CASE("an app PM2 had stopped is imported stopped, and starts on rein start" *
-          doctest::may_fail()) {
+TEST_CASE("an app PM2 had stopped is imported stopped, and starts on rein start") {
     Home h;
     std::string dump = nlohmann::json::array({{{"name", "idle"},
                                                {"pm_exec_path", fixture()},
