@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan check-includes test test-fast demo bench soak fuzz format clean docs
+.PHONY: all deps pm2 build build-asan check-includes test test-fast demo bench soak fuzz format clean docs
 
 all: build
 
@@ -34,11 +34,19 @@ check-includes: deps
 
 # The whole suite twice: the release build, then under ASan+UBSan; then every fuzz target for
 # 20 s and the soak scenarios at their small size (CI runs exactly this).
-test: build build-asan
+test: build build-asan pm2
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) fuzz FUZZ_SECONDS=20
 	$(MAKE) soak SOAK_SCALE=small
+
+# PM2 from the npm registry into bench/.cache (as the bench does), so the tests that compare with
+# the real PM2 (import of a `pm2 save` dump, PM2's `pm2 ecosystem` template) run; without npm or
+# the registry they say they were skipped.
+pm2:
+	@[ -x bench/.cache/pm2/node_modules/.bin/pm2 ] || ! command -v npm >/dev/null || \
+	  npm install --silent --no-audit --no-fund --prefix bench/.cache/pm2 pm2@latest >/dev/null || \
+	  echo "make: PM2 could not be installed from npm; the tests that use it will skip"
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -320,4 +320,20 @@ void send_all(int fd, const std::string& s) {
     }
 }
 
+std::string find_pm2() {
+    if (const char* p = std::getenv("REIN_TEST_PM2"); p && *p) return p;
+    std::string cached = REIN_SOURCE_DIR "/bench/.cache/pm2/node_modules/.bin/pm2";
+    if (access(cached.c_str(), X_OK) == 0) return cached;
+    // A PM2 installed globally (npm install -g pm2) will do as well.
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "";
+    for (std::size_t start = 0; start < dirs.size();) {
+        std::size_t end = std::min(dirs.find(':', start), dirs.size());
+        std::string candidate = dirs.substr(start, end - start) + "/pm2";
+        if (end > start && access(candidate.c_str(), X_OK) == 0) return candidate;
+        start = end + 1;
+    }
+    return "";
+}
+
 } // namespace rein::test

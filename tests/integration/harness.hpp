@@ -114,4 +114,8 @@ std::string slurp(const std::string& path);
 /// The environment a process started with, one KEY=VALUE per line.
 std::string environ_of(pid_t pid);
 
+/// The real PM2, for the tests that compare with it: $REIN_TEST_PM2, else the one `make test` (or
+/// `make bench`) installs into bench/.cache, else `pm2` on PATH; "" when there is none.
+std::string find_pm2();
+
 } // namespace rein::test

@@ -192,12 +192,8 @@ TEST_CASE("PM2's own `pm2 ecosystem` template starts unchanged") {
     }
     Home h;
     mkdir_p(h.path("t/service-worker"));
-    // The bench installs PM2 here; REIN_PM2 may name another copy.
-    const char* env_pm2 = std::getenv("REIN_PM2");
-    const std::string pm2 =
-        env_pm2 ? env_pm2 : REIN_SOURCE_DIR "/bench/.cache/pm2/node_modules/.bin/pm2";
-    struct stat st {};
-    if (stat(pm2.c_str(), &st) == 0) {
+    const std::string pm2 = find_pm2();
+    if (!pm2.empty()) {
         // `pm2 ecosystem` only writes the file; PM2_HOME keeps it away from the user's PM2.
         const std::string cmd = "cd " + h.path("t") + " && PM2_HOME=" + h.path("pm2home") + " " +
                                 pm2 + " ecosystem >/dev/null 2>&1";

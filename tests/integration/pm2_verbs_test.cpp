@@ -227,12 +227,22 @@ TEST_CASE("start flags set the ecosystem key of PM2's meaning") {
     CHECK(has(bad.err, "--max-restarts"));
     CHECK(h.rows("g").empty());
     // PM2 flags without a meaning in rein say so.
-    for (const char* flag : {"--no-pmx", "--disable-logs", "--attach"}) {
+    for (const char* flag : {"--no-pmx", "--trace", "--attach"}) {
         Run no = h.rein({"start", fixture(), "--name", "g", flag});
         CHECK(no.code == 1);
         CHECK(has(no.err, "not supported"));
     }
     CHECK(h.rows("g").empty());
+    // --disable-logs and --filter-env are PM2's disable_logs and filter_env.
+    Run quiet = h.rein(
+        {"start", fixture(), "--name", "q", "--disable-logs", "--filter-env", "REIN_SECRET_"},
+        {"REIN_SECRET_TOKEN=x", "REIN_KEPT=y"});
+    REQUIRE_MESSAGE(quiet.code == 0, quiet.err);
+    REQUIRE(h.rows("q").size() == 1);
+    CHECK(h.rows("q")[0]["out_file"] == "/dev/null");
+    const std::string env = h.rein({"env", std::to_string(h.rows("q")[0]["id"].get<int>())}).out;
+    CHECK(has(env, "REIN_KEPT=y"));
+    CHECK_FALSE(has(env, "REIN_SECRET_TOKEN"));
 }
 
 TEST_CASE("--no-autostart registers the app stopped and -f starts another copy") {
