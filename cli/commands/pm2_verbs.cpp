@@ -1,6 +1,7 @@
 // PM2's small query and housekeeping verbs: env, pid, id, prettylist, cleardump, ecosystem,
 // startOrRestart, startOrReload.
 #include "cli/commands/redeploy.hpp"
+#include "cli/render/js_inspect.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -105,12 +106,13 @@ Runner setup_id(CLI::App& sub) {
     };
 }
 
-// rein prettylist: jlist, indented for people.
+// rein prettylist: jlist's rows as PM2 prints them (node's util.inspect), so scripts that grep
+// PM2's output for `status: 'online'` read rein's the same.
 Runner setup_prettylist(CLI::App&) {
     return [](Context& ctx) {
         auto rows = list_rows(ctx);
         if (!rows) return k_exit_failed;
-        std::cout << rows->dump(2) << "\n";
+        std::cout << render::js_inspect(*rows) << "\n";
         return k_exit_ok;
     };
 }

@@ -56,8 +56,11 @@ TEST_CASE("ps, desc, info, prettylist, pid, id and env answer as PM2's do") {
     }
     Run pretty = h.rein({"prettylist"});
     CHECK(pretty.code == 0);
-    CHECK(has(pretty.out, "\n  {")); // indented
-    CHECK(nlohmann::json::parse(pretty.out).size() == 2);
+    // PM2's layout (util.inspect), which scripts grep: unquoted keys, single-quoted strings.
+    CHECK(pretty.out.rfind("[\n  {\n", 0) == 0);
+    CHECK(has(pretty.out, "    name: 'web',\n"));
+    CHECK(has(pretty.out, "status: 'online'"));
+    CHECK(has(pretty.out, "restart_time: 0"));
 
     const std::string pids = std::to_string(rows[0]["pid"].get<int>()) + "\n" +
                              std::to_string(rows[1]["pid"].get<int>()) + "\n";
