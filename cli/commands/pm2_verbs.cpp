@@ -106,13 +106,21 @@ Runner setup_id(CLI::App& sub) {
     };
 }
 
-// rein prettylist: jlist's rows as PM2 prints them (node's util.inspect), so scripts that grep
-// PM2's output for `status: 'online'` read rein's the same.
+// rein prettylist: the rows as PM2 prints them, with PM2's keys only (pid, name, pm2_env, pm_id,
+// monit; jlist also carries rein's own, which repeat status and counters) and in node's
+// util.inspect layout, so scripts counting `status: 'online'` in PM2's output count the same.
 Runner setup_prettylist(CLI::App&) {
     return [](Context& ctx) {
         auto rows = list_rows(ctx);
         if (!rows) return k_exit_failed;
-        std::cout << render::js_inspect(*rows) << "\n";
+        nlohmann::json pm2_rows = nlohmann::json::array();
+        for (const auto& row : *rows) {
+            nlohmann::json out = nlohmann::json::object();
+            for (const char* key : {"pid", "name", "pm2_env", "pm_id", "monit"})
+                if (row.contains(key)) out[key] = row[key];
+            pm2_rows.push_back(row.contains("pm2_env") ? out : row);
+        }
+        std::cout << render::js_inspect(pm2_rows) << "\n";
         return k_exit_ok;
     };
 }
