@@ -113,12 +113,14 @@ Runner setup_prettylist(CLI::App&) {
     return [](Context& ctx) {
         auto rows = list_rows(ctx);
         if (!rows) return k_exit_failed;
-        nlohmann::json pm2_rows = nlohmann::json::array();
+        // In PM2's key order too: scripts cut `pm_id: 0,` out of the text, comma included.
+        nlohmann::ordered_json pm2_rows = nlohmann::ordered_json::array();
         for (const auto& row : *rows) {
-            nlohmann::json out = nlohmann::json::object();
+            auto out = nlohmann::ordered_json::object();
             for (const char* key : {"pid", "name", "pm2_env", "pm_id", "monit"})
-                if (row.contains(key)) out[key] = row[key];
-            pm2_rows.push_back(row.contains("pm2_env") ? out : row);
+                if (row.contains(key)) out[key] = nlohmann::ordered_json::parse(row[key].dump());
+            pm2_rows.push_back(row.contains("pm2_env") ? out
+                                                       : nlohmann::ordered_json::parse(row.dump()));
         }
         std::cout << render::js_inspect(pm2_rows) << "\n";
         return k_exit_ok;

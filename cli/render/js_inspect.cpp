@@ -13,6 +13,8 @@
 namespace rein::cli::render {
 namespace {
 
+using Json = nlohmann::ordered_json;
+
 constexpr std::size_t k_break_length = 80;
 constexpr std::size_t k_compact = 3;
 constexpr std::size_t k_max_array = 100;
@@ -149,8 +151,7 @@ struct Inspector {
     std::size_t current_depth = 0; // depth of the container whose entries were formatted last
 
     // Many short array entries are laid out in aligned columns, about as wide as tall.
-    std::vector<std::string> group(const std::vector<std::string>& output,
-                                   const nlohmann::json& arr) const {
+    std::vector<std::string> group(const std::vector<std::string>& output, const Json& arr) const {
         const std::size_t count = output.size() - (arr.size() > k_max_array ? 1 : 0);
         const std::size_t sep = 2;
         std::vector<std::size_t> len(count);
@@ -189,7 +190,7 @@ struct Inspector {
         return rows;
     }
 
-    std::string reduce(std::vector<std::string> output, const nlohmann::json& value,
+    std::string reduce(std::vector<std::string> output, const Json& value,
                        std::size_t depth) const {
         const char* open = value.is_array() ? "[" : "{";
         const char* close = value.is_array() ? "]" : "}";
@@ -211,22 +212,22 @@ struct Inspector {
         return open + nl + "  " + join(output, "," + nl + "  ") + nl + close;
     }
 
-    std::string format(const nlohmann::json& v, std::size_t depth) {
+    std::string format(const Json& v, std::size_t depth) {
         switch (v.type()) {
-        case nlohmann::json::value_t::null:
+        case Json::value_t::null:
             return "null";
-        case nlohmann::json::value_t::boolean:
+        case Json::value_t::boolean:
             return v.get<bool>() ? "true" : "false";
-        case nlohmann::json::value_t::number_integer:
+        case Json::value_t::number_integer:
             return std::to_string(v.get<long long>());
-        case nlohmann::json::value_t::number_unsigned:
+        case Json::value_t::number_unsigned:
             return std::to_string(v.get<unsigned long long>());
-        case nlohmann::json::value_t::number_float:
+        case Json::value_t::number_float:
             return format_double(v.get<double>());
-        case nlohmann::json::value_t::string:
+        case Json::value_t::string:
             return format_string(v.get<std::string>(), indent);
-        case nlohmann::json::value_t::array:
-        case nlohmann::json::value_t::object:
+        case Json::value_t::array:
+        case Json::value_t::object:
             break;
         default:
             return "undefined";
@@ -254,9 +255,13 @@ struct Inspector {
 
 } // namespace
 
-std::string js_inspect(const nlohmann::json& value) {
+std::string js_inspect(const nlohmann::ordered_json& value) {
     Inspector inspector;
     return inspector.format(value, 0);
+}
+
+std::string js_inspect(const nlohmann::json& value) {
+    return js_inspect(nlohmann::ordered_json::parse(value.dump()));
 }
 
 } // namespace rein::cli::render

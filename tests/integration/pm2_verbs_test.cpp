@@ -69,6 +69,8 @@ TEST_CASE("ps, desc, info, prettylist, pid, id and env answer as PM2's do") {
     };
     CHECK(count("status: 'online'") == 2);
     CHECK(count("restart_time: 0") == 2);
+    CHECK(count("\n    pm_id: ") == 2); // top level, followed by monit as in PM2's rows
+    CHECK(count("\n    pm_id: 0,\n    monit: {") == 1);
 
     const std::string pids = std::to_string(rows[0]["pid"].get<int>()) + "\n" +
                              std::to_string(rows[1]["pid"].get<int>()) + "\n";
