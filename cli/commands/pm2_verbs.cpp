@@ -1,6 +1,7 @@
 // PM2's small query and housekeeping verbs: env, pid, id, prettylist, cleardump, ecosystem,
 // startOrRestart, startOrReload.
 #include "cli/commands/redeploy.hpp"
+#include "cli/render/js_inspect.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -105,12 +106,23 @@ Runner setup_id(CLI::App& sub) {
     };
 }
 
-// rein prettylist: jlist, indented for people.
+// rein prettylist: the rows as PM2 prints them, with PM2's keys only (pid, name, pm2_env, pm_id,
+// monit; jlist also carries rein's own, which repeat status and counters) and in node's
+// util.inspect layout, so scripts counting `status: 'online'` in PM2's output count the same.
 Runner setup_prettylist(CLI::App&) {
     return [](Context& ctx) {
         auto rows = list_rows(ctx);
         if (!rows) return k_exit_failed;
-        std::cout << rows->dump(2) << "\n";
+        // In PM2's key order too: scripts cut `pm_id: 0,` out of the text, comma included.
+        nlohmann::ordered_json pm2_rows = nlohmann::ordered_json::array();
+        for (const auto& row : *rows) {
+            auto out = nlohmann::ordered_json::object();
+            for (const char* key : {"pid", "name", "pm2_env", "pm_id", "monit"})
+                if (row.contains(key)) out[key] = nlohmann::ordered_json::parse(row[key].dump());
+            pm2_rows.push_back(row.contains("pm2_env") ? out
+                                                       : nlohmann::ordered_json::parse(row.dump()));
+        }
+        std::cout << render::js_inspect(pm2_rows) << "\n";
         return k_exit_ok;
     };
 }

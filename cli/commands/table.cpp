@@ -75,7 +75,7 @@ const std::vector<CommandDef>& command_table() {
         {"env", "print the environment of an instance, one KEY=value a line", {}, setup_env},
         {"pid", "print the pids of an app (of every app without a name)", {}, setup_pid},
         {"id", "print the instance ids of an app", {}, setup_id},
-        {"prettylist", "print the process table as indented JSON", {}, setup_prettylist},
+        {"prettylist", "print the process list as PM2 does (node util.inspect layout)", {}, setup_prettylist},
         {"cleardump", "empty dump.json (resurrect then brings back nothing)", {}, setup_cleardump},
         {"ecosystem", "write a starter ecosystem.config.js here", {"init"}, setup_ecosystem},
         {"import", "bring in the apps of PM2's saved list (pm2 save)", {}, setup_import},

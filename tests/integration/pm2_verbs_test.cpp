@@ -56,8 +56,21 @@ TEST_CASE("ps, desc, info, prettylist, pid, id and env answer as PM2's do") {
     }
     Run pretty = h.rein({"prettylist"});
     CHECK(pretty.code == 0);
-    CHECK(has(pretty.out, "\n  {")); // indented
-    CHECK(nlohmann::json::parse(pretty.out).size() == 2);
+    // PM2's layout (util.inspect), which scripts grep: unquoted keys, single-quoted strings.
+    CHECK(pretty.out.rfind("[\n  {\n", 0) == 0);
+    CHECK(has(pretty.out, "    name: 'web',\n"));
+    // Once per instance, as in PM2's rows (jlist's own top-level status is left out).
+    auto count = [&](const std::string& needle) {
+        std::size_t n = 0;
+        for (auto at = pretty.out.find(needle); at != std::string::npos && n < 100;
+             at = pretty.out.find(needle, at + 1))
+            ++n;
+        return n;
+    };
+    CHECK(count("status: 'online'") == 2);
+    CHECK(count("restart_time: 0") == 2);
+    CHECK(count("\n    pm_id: ") == 2); // top level, followed by monit as in PM2's rows
+    CHECK(count("\n    pm_id: 0,\n    monit: {") == 1);
 
     const std::string pids = std::to_string(rows[0]["pid"].get<int>()) + "\n" +
                              std::to_string(rows[1]["pid"].get<int>()) + "\n";
