@@ -172,6 +172,8 @@ Result<AppSpec> finish(Draft& d, const LoadOptions& opts) {
             l.address = "unix:" + absolute_in(d.spec.cwd, l.address.substr(5));
     if (!d.has_exec_mode)
         d.spec.exec_mode = d.spec.instances > 1 ? ExecMode::cluster : ExecMode::fork;
+    // PM2 prefixes log lines whenever a log_date_format is given (`time` only supplies one).
+    if (!d.spec.log_date_format.empty()) d.spec.time = true;
     if (!opts.env_profile.empty()) {
         // An app without this profile keeps its env (load() rejects a profile no app has).
         const auto it = d.profiles.find(opts.env_profile);

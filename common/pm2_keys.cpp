@@ -59,7 +59,9 @@ const std::vector<Pm2Key> k_keys = {
     {"log_type", K::rein, "", "`json`: each log line written as a JSON object."},
     {"disable_logs", K::rein, "", "`true`: stdout and stderr go to `/dev/null`."},
     {"time", K::rein, "", "Prefix each log line with a timestamp."},
-    {"log_date_format", K::rein, "", "Timestamp format of log lines."},
+    {"log_date_format", K::rein, "",
+     "Timestamp format of log lines (dayjs tokens or strftime); giving one turns `time` on, as in "
+     "PM2."},
     {"log_max_size", K::rein, "", "rein only: rotate a log file at this size."},
     {"log_max_files", K::rein, "", "rein only: rotated files kept."},
     {"instance_var", K::rein, "", "Variable holding the instance index."},

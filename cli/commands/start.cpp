@@ -21,6 +21,7 @@ struct StartOpts {
     // Flags that map onto ecosystem keys: (key, value) in command-line order.
     std::vector<std::pair<std::string, std::string>> overrides;
     std::vector<std::string> unsupported; ///< PM2 flags rein has no meaning for, as typed
+    std::vector<std::string> ignored;     ///< PM2 service flags given: a warning each
 };
 
 // A value option that becomes the ecosystem key of the same meaning.
@@ -102,6 +103,7 @@ std::string read_stdin() {
 
 int run_start(Context& ctx, const StartOpts& o) {
     if (!o.unsupported.empty()) return report(o.unsupported.front());
+    for (const auto& w : o.ignored) std::cerr << "rein: " << w << "\n";
     LoadOptions opts = caller_load_options();
     opts.env_profile = o.env_profile;
     opts.only = split_commas(o.only);
@@ -174,11 +176,19 @@ int run_start(Context& ctx, const StartOpts& o) {
 }
 
 void add_unsupported_flags(CLI::App& sub, const std::shared_ptr<StartOpts>& o) {
-    const std::string service = "not supported: a PM2 service option (pm2.io), no meaning here";
-    for (const char* f : {"--no-vizion", "--no-pmx", "--no-automation", "--source-map-support",
-                          "--disable-source-map-support", "--trace", "--disable-trace", "--v8",
-                          "--event-loop-inspector", "--deep-monitoring"})
-        unsupported_flag(sub, o, f, service, false);
+    // PM2's service switches (pm2.io) are warned about and ignored, as the ecosystem keys of
+    // the same services are: deploy scripts pass them, and rein has no such service to switch.
+    for (const std::string f :
+         {"--no-vizion", "--no-pmx", "--no-automation", "--source-map-support",
+          "--disable-source-map-support", "--trace", "--disable-trace", "--v8",
+          "--event-loop-inspector", "--deep-monitoring"})
+        sub.add_flag_callback(
+               f,
+               [o, f] {
+                   o->ignored.push_back(f + " is a PM2 service option (pm2.io); rein ignores it");
+               },
+               "")
+            ->group("");
     unsupported_flag(sub, o, "--ext", "not supported: use --ignore-watch patterns", true);
     unsupported_flag(sub, o, "-s,--silent", "not supported: redirect rein's output", false);
     unsupported_flag(sub, o, "-m,--mini-list", "not supported: use rein jlist", false);

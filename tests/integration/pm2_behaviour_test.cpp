@@ -318,6 +318,7 @@ TEST_CASE("jlist rows carry PM2's keys beside rein's") {
         CHECK(e["namespace"] == "default");
         CHECK(e["exec_mode"] == "cluster_mode"); // several instances: cluster, as in PM2
         CHECK(e["instances"] == 2);
+        CHECK(e["NODE_APP_INSTANCE"] == r["instance"]); // a number at the top, as PM2 has it
         CHECK(e["restart_time"] == 0);
         CHECK(e["unstable_restarts"] == 0);
         CHECK(e["pm_uptime"].get<std::int64_t>() > 1700000000000);

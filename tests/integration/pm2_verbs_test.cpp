@@ -240,12 +240,17 @@ TEST_CASE("start flags set the ecosystem key of PM2's meaning") {
     CHECK(has(bad.err, "--max-restarts"));
     CHECK(h.rows("g").empty());
     // PM2 flags without a meaning in rein say so.
-    for (const char* flag : {"--no-pmx", "--trace", "--attach"}) {
+    for (const char* flag : {"--attach", "--mini-list"}) {
         Run no = h.rein({"start", fixture(), "--name", "g", flag});
         CHECK(no.code == 1);
         CHECK(has(no.err, "not supported"));
     }
     CHECK(h.rows("g").empty());
+    // PM2's service switches are ignored with a warning, as its service keys are.
+    Run svc = h.rein({"start", fixture(), "--name", "svc", "--no-pmx", "--no-vizion"});
+    CHECK_MESSAGE(svc.code == 0, svc.err);
+    CHECK(has(svc.err, "--no-pmx is a PM2 service option (pm2.io); rein ignores it"));
+    CHECK(h.rows("svc").size() == 1);
     // --disable-logs and --filter-env are PM2's disable_logs and filter_env.
     Run quiet = h.rein(
         {"start", fixture(), "--name", "q", "--disable-logs", "--filter-env", "REIN_SECRET_"},

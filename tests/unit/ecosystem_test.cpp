@@ -139,6 +139,12 @@ TEST_CASE("JSON files read like YAML") {
     CHECK(r->front().args == std::vector<std::string>{"x", "y z"});
 }
 
+TEST_CASE("a log_date_format turns the timestamp prefix on, as in PM2") {
+    Dir d;
+    CHECK(only_app(d, "apps: [{script: app, log_date_format: 'YYYY-MM-DD'}]").time);
+    CHECK_FALSE(only_app(d, "apps: [{script: app}]").time);
+}
+
 TEST_CASE("the interpreter follows the extension, as in PM2") {
     Dir d;
     AppSpec js = only_app(d, "apps:\n  - script: server.js\n");

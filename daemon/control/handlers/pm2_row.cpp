@@ -47,6 +47,7 @@ void add_pm2_fields(Context& ctx, const Instance& inst, nlohmann::json& row) {
         {"node_args", spec.interpreter_args},
         {"pm_out_log_path", app->logs->out_path(inst.id)},
         {"pm_err_log_path", app->logs->err_path(inst.id)},
+        {"pm_log_path", path_or_null(app->logs->combined_path(inst.id))},
         {"pm_pid_path", path_or_null(pid_file_for(spec, inst))},
         {"autorestart", spec.autorestart},
         {"autostart", spec.autostart},
@@ -57,6 +58,9 @@ void add_pm2_fields(Context& ctx, const Instance& inst, nlohmann::json& row) {
         {"env", std::move(env)},
         {"versioning", nullptr},
     };
+    // PM2 keeps the instance index at the top of pm2_env too, as a number (scripts read
+    // `pm2_env.NODE_APP_INSTANCE`).
+    if (!spec.instance_var.empty()) row["pm2_env"][spec.instance_var] = inst.index;
 }
 
 } // namespace rein::daemon
