@@ -193,7 +193,12 @@ Status apply_overrides(Draft& d, const LoadOptions& opts) {
 /// app object. A `deploy` section (PM2's deploy tool) adds a warning.
 Result<YAML::Node> find_apps(const std::string& file, const YAML::Node& root,
                              std::vector<std::string>& warnings) {
-    if (root.IsSequence()) return root;
+    if (root.IsSequence()) {
+        if (root.size() == 0)
+            return file_error(file, root.Mark(),
+                              "the list of apps is empty; expected one app or more");
+        return root;
+    }
     if (!root.IsMap())
         return file_error(file, root.Mark(), "expected a map with 'apps:' at the top level");
     YAML::Node apps;

@@ -263,6 +263,8 @@ TEST_CASE("top level: a list, one app, pm2: as apps:, apps: as one object") {
     CHECK(names("e.yaml", "pm2:\n  - {name: p, script: app}\n") == V{"p"});
     CHECK(names("e.yaml", "apps: {name: o, script: app}\n") == V{"o"});
     CHECK(pm_contains(pm_error_of(d, "e.yaml", "apps: []\npm2: []\n"), "duplicate key 'pm2'"));
+    // An empty list defines no app: an error, as an empty `apps:` is (found by the fuzzer).
+    CHECK(pm_contains(pm_error_of(d, "e.json", "[]"), "e.json:1:1: the list of apps is empty"));
 }
 
 TEST_CASE("JSON files may have comments and trailing commas (PM2 reads JSON5), places stay true") {
