@@ -15,6 +15,16 @@ struct Paths {
     std::string daemon_log() const { return home + "/reind.log"; }
     std::string logs_dir() const { return home + "/logs"; }
     std::string dump_file() const { return home + "/dump.json"; }
+    /// What runs now (apps, instances with pids, counters), rewritten on every change so that
+    /// a daemon started after one that died adopts its apps (docs/continuity.md). Not dump.json:
+    /// `save` keeps its meaning.
+    std::string registry_file() const { return home + "/registry.json"; }
+    /// The in-flight log commit (a shared memory map): a daemon killed between writing lines
+    /// and taking them out of their pipe leaves them neither lost nor doubled.
+    std::string journal_file() const { return home + "/capture.journal"; }
+    /// The descriptor holder (rein-holder): keeps apps' pipes and sockets while no daemon runs.
+    std::string holder_socket() const { return home + "/holder.sock"; }
+    std::string holder_pid_file() const { return home + "/holder.pid"; }
     /// The sd_notify datagram socket of apps with wait_ready (READY=1, STATUS=...): an abstract
     /// socket (`@rein-<hash of home>.notify`), so that apps running as another uid reach it
     /// though the home is 0700. Anyone may send to it; only a sender whose kernel-checked pid
