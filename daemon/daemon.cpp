@@ -4,7 +4,9 @@
 #include "common/files.hpp"
 #include "common/paths.hpp"
 #include "common/protocol.hpp"
+#include "daemon/continuity/adoption.hpp"
 #include "daemon/continuity/handover.hpp"
+#include "daemon/continuity/state_store.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/control/handlers/handler.hpp"
 #include "daemon/reactor/clock.hpp"
@@ -23,7 +25,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
+#include <map>
 #include <optional>
+#include <set>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -122,6 +126,14 @@ void resurrect_at_start(Context& ctx) {
              }));
 }
 
+// True unless the request only reads (a list, logs): those need no commit.
+bool may_change_state(const nlohmann::json& req) {
+    static const std::set<std::string> read_only = {"ping", "list",  "describe",
+                                                    "logs", "monit", "env"};
+    auto cmd = req.find("cmd");
+    return cmd == req.end() || !cmd->is_string() || !read_only.count(cmd->get<std::string>());
+}
+
 // Under systemd (Type=notify): READY=1 once the socket answers. The variable is dropped so that
 // an image exec'd by rein update does not say it again.
 void notify_systemd_ready() {
@@ -147,7 +159,8 @@ void notify_systemd_ready() {
 // execs it in this process. Returns only when that failed, with the reason; then every
 // descriptor is as it was.
 std::string exec_update(Context& ctx, const ControlServer& server, DaemonFds fds,
-                        const std::string& binary, const Responder& reply, bool foreground) {
+                        const std::string& binary, const Responder& reply, bool foreground,
+                        StateStore& store) {
     std::string refused = binary + " cannot take over from this daemon: ";
     auto answer = run_for_output({binary, "--handover-format"}, 5000);
     if (!answer) return refused + "it " + answer.error().message;
@@ -157,6 +170,9 @@ std::string exec_update(Context& ctx, const ControlServer& server, DaemonFds fds
     if (format != std::to_string(k_handover_format))
         return refused + "it reads state format '" + format.substr(0, 40) +
                "', this daemon writes " + std::to_string(k_handover_format);
+    // The spawn gates' write ends close on exec: the children waiting at them are released
+    // first, by a commit that names them.
+    store.commit();
     // Kept open so that a new image which cannot take over can hand back to this one.
     UniqueFd exe(open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
     fds.fallback_exe = exe.get();
@@ -261,8 +277,12 @@ int run_daemon(const DaemonOptions& opts) {
     Context ctx{
         registry,          supervisor, log_hub, {}, *paths, wall_ms(), [&] { reactor.stop(); },
         executable_path(), 0,          false,   {}};
-    ControlServer server(reactor,
-                         [&ctx](const nlohmann::json& req, Responder r) { dispatch(ctx, req, r); });
+    // The persisted registry (registry.json): rewritten after each loop turn that changed it.
+    StateStore store(reactor, ctx);
+    ControlServer server(reactor, [&ctx, &store](const nlohmann::json& req, Responder r) {
+        dispatch(ctx, req, r);
+        if (may_change_state(req)) store.mark_dirty();
+    });
     NotifySocket notify(reactor, [&](pid_t sender, std::string_view message) {
         supervisor.notify(sender, message);
     });
@@ -281,7 +301,7 @@ int run_daemon(const DaemonOptions& opts) {
 
     ctx.exec_update = [&](const std::string& binary, const Responder& reply) -> std::string {
         return exec_update(ctx, server, {lock.get(), server.listen_fd(), notify.fd(), -1}, binary,
-                           reply, opts.foreground);
+                           reply, opts.foreground, store);
     };
 
     auto stop_everything = [&](const char* why) {
@@ -346,7 +366,15 @@ int run_daemon(const DaemonOptions& opts) {
                                "); reind " REIN_VERSION " carries on, nothing was changed");
         }
         supervisor.reap(); // children that ended during the handover
+    } else {
+        // What a daemon that died left running (registry.json).
+        std::map<std::string, UniqueFd> held;
+        adopt_at_start(ctx, held);
     }
+    // From here on the state is persisted and spawns wait until it names them.
+    registry.on_change = [&store] { store.mark_dirty(); };
+    supervisor.enable_gates();
+    store.commit();
     spdlog::info("reind {} serving {} (pid {})", REIN_VERSION, paths->socket(), getpid());
     if (opts.resurrect) resurrect_at_start(ctx);
     notify_systemd_ready();
@@ -367,6 +395,9 @@ int run_daemon(const DaemonOptions& opts) {
     reactor.after(1000, sample_tick);
 
     reactor.run();
+    // Only `kill` and SIGTERM/SIGINT end the loop, every app stopped on purpose: nothing is
+    // left to adopt.
+    store.discard();
     // Every instance is stopped; whatever apps left behind that the daemon inherited (a
     // daemonised grandchild of an app deleted earlier, say) ends with the daemon.
     auto is_main = [&](pid_t pid) { return registry.find_by_pid(pid) != nullptr; };

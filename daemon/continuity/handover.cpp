@@ -2,6 +2,7 @@
 
 #include "common/files.hpp"
 #include "common/json_fields.hpp"
+#include "daemon/continuity/adoption.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -83,7 +84,10 @@ json instance_to_handover(const Instance& inst, std::optional<std::int64_t> rest
               {"last_cpu_ticks", inst.last_cpu_ticks},
               {"last_cpu_mono", inst.last_cpu_mono},
               {"cpu_percent", inst.cpu_percent},
-              {"memory_bytes", inst.memory_bytes}};
+              {"memory_bytes", inst.memory_bytes},
+              {"run", inst.run},
+              {"proc_start", inst.proc_start},
+              {"adopted", inst.adopted}};
     if (restart_in_ms) j["restart_in_ms"] = *restart_in_ms;
     return j;
 }
@@ -116,6 +120,11 @@ Result<Instance> instance_from_handover(const json& j) {
         inst.last_cpu_mono = strict_integer<std::int64_t>(j.at("last_cpu_mono"), "last_cpu_mono");
         inst.cpu_percent = j.at("cpu_percent").get<double>();
         inst.memory_bytes = strict_integer<std::uint64_t>(j.at("memory_bytes"), "memory_bytes");
+        // Absent from the state of an image older than adoption.
+        inst.run = strict_integer<std::uint64_t>(j.value("run", json(0)), "run");
+        inst.proc_start =
+            strict_integer<std::uint64_t>(j.value("proc_start", json(0)), "proc_start");
+        inst.adopted = j.value("adopted", false);
         if (inst.id < 0 || inst.pid < 0 || inst.pgid < 0)
             return make_error("bad_handover", "negative id or pid");
         if (is_running(inst.status) && inst.pid == 0)
@@ -139,6 +148,7 @@ Handover collect_handover(Context& ctx, const ControlServer& server, const Daemo
     s["started_wall"] = ctx.started_wall;
     s["updated_wall"] = ctx.updated_wall;
     s["next_id"] = ctx.registry.next_id();
+    s["next_run"] = ctx.registry.next_run();
     s["fds"] = {{"lock", keep(daemon.lock)},
                 {"control", keep(daemon.control)},
                 {"notify", keep(daemon.notify)},
@@ -188,11 +198,12 @@ Handover collect_handover(Context& ctx, const ControlServer& server, const Daemo
     for (const auto& p : ctx.supervisor.carried_pipes())
         s["pipes"].push_back({{"instance", p.instance_id},
                               {"stream", p.stream == Stream::out ? "out" : "err"},
+                              {"run", p.run},
                               {"fd", keep(p.fd)},
                               {"partial", to_hex(p.partial)}});
     s["channels"] = json::array();
     for (const auto& c : ctx.supervisor.carried_channels())
-        s["channels"].push_back({{"instance", c.instance_id}, {"fd", keep(c.fd)}});
+        s["channels"].push_back({{"instance", c.instance_id}, {"run", c.run}, {"fd", keep(c.fd)}});
     s["kept_fds"] = h.fds;
     return h;
 }
@@ -208,6 +219,7 @@ Result<HandoverState> parse_handover(const json& s) {
         h.started_wall = strict_integer<std::int64_t>(s.at("started_wall"), "started_wall");
         h.updated_wall = strict_integer<std::int64_t>(s.at("updated_wall"), "updated_wall");
         h.next_id = strict_integer<int>(s.at("next_id"), "next_id");
+        h.next_run = strict_integer<std::uint64_t>(s.value("next_run", json(1)), "next_run");
         h.kept_fds = integers<std::vector<int>>(s.at("kept_fds"), "kept_fds");
         const json& fds = s.at("fds");
         for (const char* name : {"lock", "control", "notify"})
@@ -301,6 +313,7 @@ Result<HandoverState> parse_handover(const json& s) {
                 !partial)
                 return fail("a bad output pipe entry");
             h.pipes.push_back({strict_integer<int>(p.at("instance"), "instance"),
+                               strict_integer<std::uint64_t>(p.value("run", json(0)), "run"),
                                p.at("stream") == "out" ? Stream::out : Stream::err,
                                strict_integer<int>(p.at("fd"), "fd"), *partial});
         }
@@ -309,6 +322,7 @@ Result<HandoverState> parse_handover(const json& s) {
                 !is_open_fd(c.at("fd")))
                 return fail("a bad channel entry");
             h.channels.push_back({strict_integer<int>(c.at("instance"), "instance"),
+                                  strict_integer<std::uint64_t>(c.value("run", json(0)), "run"),
                                   strict_integer<int>(c.at("fd"), "fd")});
         }
     } catch (const json::exception& e) {
@@ -350,8 +364,11 @@ Responder restore_handover(Context& ctx, ControlServer& server, HandoverState h)
         Instance& inst = ctx.registry.adopt(std::move(carried));
         if (inst.status == Status::waiting_restart)
             ctx.supervisor.resume_restart(inst.id, restart_in.value_or(0));
+        // Adopted by the earlier image (not a child of this process): still seen by pidfd.
+        if (inst.adopted && inst.pid) watch_adopted(ctx.supervisor, inst);
     }
     ctx.registry.set_next_id(h.next_id);
+    ctx.registry.set_next_run(h.next_run);
     for (const auto& p : h.pipes) ctx.supervisor.adopt_pipe(p);
     for (const auto& c : h.channels) ctx.supervisor.adopt_channel(c);
     for (const auto& c : h.connections) server.adopt(c);

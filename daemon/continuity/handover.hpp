@@ -62,6 +62,7 @@ struct HandoverState {
     std::int64_t started_wall = 0;
     std::int64_t updated_wall = 0;
     int next_id = 0;
+    std::uint64_t next_run = 1;
     DaemonFds daemon;
     std::vector<int> kept_fds; ///< every descriptor the state names
     std::vector<CarriedApp> apps;

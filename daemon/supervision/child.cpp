@@ -99,8 +99,11 @@ Result<pid_t> spawn_process(const SpawnRequest& req) {
     char listen_pid[32] = "LISTEN_PID=";
     if (req.listen_pid) envp.insert(envp.end() - 1, listen_pid);
     // Where the passed fds wait while 3.. is being filled: above every fd they could clash with.
-    int park = 3 + int(req.pass_fds.size());
-    for (int fd : req.pass_fds) park = std::max(park, fd + 1);
+    // The gate travels as one more passed descriptor, the last, so that close_range leaves it.
+    std::vector<int> pass = req.pass_fds;
+    if (req.gate_fd >= 0) pass.push_back(req.gate_fd);
+    int park = 3 + int(pass.size());
+    for (int fd : pass) park = std::max(park, fd + 1);
 
     pid_t pid = fork();
     if (pid < 0) {
@@ -132,12 +135,22 @@ Result<pid_t> spawn_process(const SpawnRequest& req) {
     // Park every passed fd above the target range, then put each at 3, 4, ... (dup2 clears
     // CLOEXEC on the copy). 0-2 are already in place, so whatever the copies overwrite here is
     // a daemon descriptor the app must not get anyway.
-    for (std::size_t i = 0; i < req.pass_fds.size(); ++i)
-        if (dup2(req.pass_fds[i], park + int(i)) < 0) child_fail("dup2", "a passed descriptor");
-    for (std::size_t i = 0; i < req.pass_fds.size(); ++i)
+    for (std::size_t i = 0; i < pass.size(); ++i)
+        if (dup2(pass[i], park + int(i)) < 0) child_fail("dup2", "a passed descriptor");
+    for (std::size_t i = 0; i < pass.size(); ++i)
         if (dup2(park + int(i), 3 + int(i)) < 0) child_fail("dup2", "a passed descriptor");
     // The app gets 0, 1, 2 and its passed fds only: no daemon descriptor leaks, CLOEXEC or not.
-    close_range(3 + unsigned(req.pass_fds.size()), ~0U, 0);
+    close_range(3 + unsigned(pass.size()), ~0U, 0);
+    if (req.gate_fd >= 0) {
+        // Every other descriptor is closed by now, the write ends of other gates included: EOF
+        // here can only mean that the daemon is gone.
+        int gate = 3 + int(req.pass_fds.size());
+        char byte = 0;
+        ssize_t n;
+        while ((n = read(gate, &byte, 1)) < 0 && errno == EINTR) {}
+        if (n != 1) _exit(0);
+        close(gate);
+    }
     // And the descriptor limit the daemon was started with, not the one it raised for itself.
     // Lowering a soft limit cannot fail, nor matter to the hard limit.
     if (g_app_nofile_set) {

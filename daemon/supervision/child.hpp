@@ -27,6 +27,10 @@ struct SpawnRequest {
     /// Supplementary groups, set with uid (resolved before fork: the child must not read the
     /// group database). Empty with uid: none.
     std::vector<gid_t> groups;
+    /// The read end of the spawn gate, -1 for none: the child, once set up, waits for one byte
+    /// on it before execve, and leaves without running anything when it reads EOF instead (the
+    /// daemon died before its state named the new pid: no instance runs that nobody knows of).
+    int gate_fd = -1;
 };
 
 /// Error code of spawn_process when the system is short of processes or memory (fork failed
@@ -40,7 +44,8 @@ bool is_resource_shortage(int err);
 /// Forks and execs in a new session (so the process leads its own process group), with stdin
 /// /dev/null, stdout/stderr on the given fds, `pass_fds` from 3 on and no other descriptor, and
 /// the RLIMIT_NOFILE soft limit the daemon itself started with (see raise_fd_limit). An exec
-/// failure shows as a message on the process's stderr and exit status 127.
+/// failure shows as a message on the process's stderr and exit status 127. With a gate, the
+/// exec waits for the gate's byte (exit status 0 without exec on EOF).
 Result<pid_t> spawn_process(const SpawnRequest& req);
 
 /// Raises this process's RLIMIT_NOFILE soft limit to its hard limit, so that the daemon has room

@@ -39,7 +39,14 @@ struct Instance {
     /// predecessor until stopped. -1: an instance of its own (listed).
     int shadow_of = -1;
 
-    pid_t pid = 0;  ///< main process, 0 when none
+    pid_t pid = 0; ///< main process, 0 when none
+    /// Serial of the current (or last) spawn, daemon-wide (Registry::next_run): names its
+    /// pipes and channel in the holder (`out/<run>`, ...), so a restart never mixes them up.
+    std::uint64_t run = 0;
+    std::uint64_t proc_start = 0; ///< start time of `pid` (/proc/PID/stat field 22), 0: none
+    /// Not the daemon's child (taken over from a daemon that died): its exit is seen through a
+    /// pidfd, and its zombie is never reaped here.
+    bool adopted = false;
     pid_t pgid = 0; ///< its process group while any member may live (outlives pid during stop)
     /// Its processes outside that group (setsid, setpgid) or inherited by the daemon, as last
     /// gathered by a stop or an exit: they are ended with it.

@@ -47,6 +47,7 @@ App& Registry::add_app(AppSpec spec, std::shared_ptr<AppLogs> logs) {
     App& app = m_apps[name];
     app.spec = std::move(spec);
     app.logs = std::move(logs);
+    changed();
     return app;
 }
 
@@ -58,6 +59,7 @@ Instance& Registry::add_instance(App& app, std::int64_t now_wall) {
     inst.index = int(app.instance_ids.size());
     inst.created_at_wall = now_wall;
     app.instance_ids.push_back(id);
+    changed();
     return inst;
 }
 
@@ -71,6 +73,7 @@ Instance& Registry::add_replacement(App& app, int old_id, std::int64_t now_wall)
     inst.created_at_wall = old ? old->created_at_wall : now_wall;
     auto at = std::find(app.instance_ids.begin(), app.instance_ids.end(), old_id);
     app.instance_ids.insert(at == app.instance_ids.end() ? at : at + 1, id);
+    changed();
     return inst;
 }
 
@@ -84,6 +87,7 @@ void Registry::swap_ids(int a, int b) {
     // Both ids stay in their app's list, in place; only the processes behind them move.
     if (x->pid) m_by_pid[x->pid] = a;
     if (y->pid) m_by_pid[y->pid] = b;
+    changed();
 }
 
 void Registry::retire(int id) {
@@ -94,6 +98,7 @@ void Registry::retire(int id) {
         std::erase(app->instance_ids, id);
         app->retiring++;
     }
+    changed();
 }
 
 void Registry::erase(int id) {
@@ -108,6 +113,7 @@ void Registry::erase(int id) {
         if (app->instance_ids.empty() && app->retiring == 0) m_apps.erase(it->second.app);
     }
     m_instances.erase(it);
+    changed();
 }
 
 Instance& Registry::adopt(Instance inst) {
@@ -124,6 +130,7 @@ void Registry::set_pid(Instance& inst, pid_t pid) {
     if (inst.pid) m_by_pid.erase(inst.pid);
     inst.pid = pid;
     if (pid) m_by_pid[pid] = inst.id;
+    changed();
 }
 
 Result<std::vector<int>> Registry::select(const std::string& selector) const {

@@ -4,6 +4,8 @@
 #include "daemon/supervision/instance.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -41,6 +43,19 @@ class Registry {
     /// The id the next instance gets; carried across rein update so ids are never reused.
     int next_id() const { return m_next_id; }
     void set_next_id(int id) { m_next_id = std::max(m_next_id, id); }
+    /// The serial the next spawn gets (Instance::run); never reused, carried like next_id.
+    std::uint64_t next_run() const { return m_next_run; }
+    void set_next_run(std::uint64_t run) { m_next_run = std::max(m_next_run, run); }
+    /// A fresh run serial.
+    std::uint64_t take_run() { return m_next_run++; }
+
+    /// Called after each change of apps or instances (the persisted state is rewritten at the
+    /// end of the loop turn); unset: nothing is persisted.
+    std::function<void()> on_change;
+    /// Tells on_change that something changed (the supervisor's transitions call it too).
+    void changed() {
+        if (on_change) on_change();
+    }
 
     /// Instance ids for a selector: `all`, an id, an app name, a namespace, `/regex/` (apps
     /// whose name it matches anywhere) or an absolute script path (apps running that file).
@@ -62,6 +77,7 @@ class Registry {
     std::map<std::string, App> m_apps;
     std::unordered_map<pid_t, int> m_by_pid;
     int m_next_id = 0;
+    std::uint64_t m_next_run = 1;
 };
 
 } // namespace rein::daemon

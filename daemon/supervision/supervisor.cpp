@@ -6,6 +6,7 @@
 #include "daemon/reactor/clock.hpp"
 #include "daemon/supervision/child.hpp"
 #include "daemon/supervision/identity.hpp"
+#include "daemon/supervision/proc_state.hpp"
 #include "daemon/supervision/readiness.hpp"
 
 #include <algorithm>
@@ -37,6 +38,7 @@ Supervisor::~Supervisor() = default;
 
 void Supervisor::schedule_restart(Instance& inst, std::int64_t delay_ms) {
     inst.status = Status::waiting_restart;
+    m_registry.changed();
     if (inst.restart_timer) m_reactor.cancel(inst.restart_timer); // one pending start at most
     int id = inst.id;
     inst.restart_timer = m_reactor.after(delay_ms, [this, id] {
@@ -105,6 +107,7 @@ void Supervisor::stop(int id, Done done) {
     if (!is_running(inst->status)) {
         if (inst->status == Status::waiting_restart) {
             inst->status = Status::stopped;
+            m_registry.changed();
             close_sockets_when_idle(inst->app);
         }
         inst->restart_counted_at_spawn = false;
@@ -113,6 +116,7 @@ void Supervisor::stop(int id, Done done) {
     }
     const AppSpec& spec = m_registry.find_app(inst->app)->spec;
     inst->status = Status::stopping;
+    m_registry.changed();
     if (done) inst->on_stopped.push_back(std::move(done));
     if (spec.shutdown_with_message && send_shutdown_message(inst->pid)) {
         // PM2's order: the message alone, then SIGKILL once kill_timeout has passed.
@@ -201,6 +205,7 @@ void Supervisor::finish_stop(Instance& inst) {
     }
     inst.pgid = 0;
     inst.status = Status::stopped;
+    m_registry.changed();
     spdlog::info("{}[{}]: stopped", inst.app, inst.id);
     close_sockets_when_idle(inst.app);
     auto callbacks = std::move(inst.on_stopped);
@@ -234,6 +239,7 @@ void Supervisor::reset(int id) {
         // Out of the errored state: the counters that put it there are gone. It stays down
         // until started, as a stop would leave it.
         if (inst->status == Status::errored) inst->status = Status::stopped;
+        m_registry.changed();
     }
 }
 
@@ -253,26 +259,48 @@ void Supervisor::reap() {
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         if (Instance* inst = m_registry.find_by_pid(pid)) on_exit(*inst, status);
     }
-    // A stop finishes once the main process and every group member are gone.
-    std::vector<int> finished;
-    for (auto& [id, inst] : m_registry.instances())
-        if (inst.status == Status::stopping && inst.pid == 0 &&
-            (!tree_killed(inst) || (!group_alive(inst.pgid) && !strays_alive(inst))))
-            finished.push_back(id);
-    for (int id : finished)
-        if (Instance* inst = m_registry.find(id)) finish_stop(*inst);
+    finish_stops();
 }
 
-void Supervisor::on_exit(Instance& inst, int wait_status) {
+void Supervisor::finish_stops() {
+    // A stop finishes once the main process and every group member are gone. An adopted
+    // group's zombies are nobody's to reap here: they count as gone.
+    std::vector<int> finished;
+    bool adopted_waiting = false;
+    for (auto& [id, inst] : m_registry.instances()) {
+        if (inst.status != Status::stopping || inst.pid != 0) continue;
+        bool alive = inst.adopted ? group_running(inst.pgid) : group_alive(inst.pgid);
+        if (!tree_killed(inst) || (!alive && !strays_alive(inst)))
+            finished.push_back(id);
+        else if (inst.adopted)
+            adopted_waiting = true;
+    }
+    for (int id : finished)
+        if (Instance* inst = m_registry.find(id)) finish_stop(*inst);
+    // No SIGCHLD tells of the end of processes that are not the daemon's children: look again.
+    if (adopted_waiting && !m_stop_poll) {
+        m_stop_poll = true;
+        m_reactor.after(50, [this] {
+            m_stop_poll = false;
+            finish_stops();
+        });
+    }
+}
+
+void Supervisor::on_exit(Instance& inst, std::optional<int> wait_status) {
     App* app = m_registry.find_app(inst.app);
     RunEnd end;
     end.uptime_ms = mono_ms() - inst.started_mono;
-    if (WIFEXITED(wait_status)) {
-        inst.exit_code = WEXITSTATUS(wait_status);
+    if (wait_status && WIFEXITED(*wait_status)) {
+        inst.exit_code = WEXITSTATUS(*wait_status);
         end.exit_code = inst.exit_code;
-    } else if (WIFSIGNALED(wait_status)) {
-        inst.signal = WTERMSIG(wait_status);
+    } else if (wait_status && WIFSIGNALED(*wait_status)) {
+        inst.signal = WTERMSIG(*wait_status);
         end.signal = inst.signal;
+    }
+    if (auto it = m_pidfds.find(inst.pid); it != m_pidfds.end()) {
+        m_reactor.remove(it->second.get());
+        m_pidfds.erase(it);
     }
     m_channels.erase(inst.pid);
     m_registry.set_pid(inst, 0);
@@ -287,7 +315,8 @@ void Supervisor::on_exit(Instance& inst, int wait_status) {
     inst.last_exit_early =
         inst.status != Status::stopping && end.uptime_ms < app->spec.min_uptime_ms;
     std::string how = end.exit_code ? "code " + std::to_string(*end.exit_code)
-                                    : signal_name(end.signal.value_or(0));
+                      : end.signal  ? signal_name(*end.signal)
+                                    : std::string("status unknown: it was not the daemon's child");
     if (inst.last_exit_early)
         spdlog::warn("{}[{}]: exited ({}) after {} ms: early, before min_uptime ({} ms)", inst.app,
                      inst.id, how, end.uptime_ms, app->spec.min_uptime_ms);

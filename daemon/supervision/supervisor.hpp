@@ -19,6 +19,7 @@ class NodeChannel;
 /// An instance's output pipe that a new daemon image takes over (rein update).
 struct CarriedPipe {
     int instance_id = 0;
+    std::uint64_t run = 0; ///< the spawn it came from (0: the instance's current run)
     Stream stream = Stream::out;
     int fd = -1;
     std::string partial; ///< the unfinished line already read from it
@@ -27,6 +28,7 @@ struct CarriedPipe {
 /// An instance's Node IPC channel that a new daemon image takes over.
 struct CarriedChannel {
     int instance_id = 0;
+    std::uint64_t run = 0; ///< the spawn it came from
     int fd = -1;
 };
 
@@ -103,6 +105,23 @@ class Supervisor {
     std::optional<std::int64_t> restart_in_ms(int id) const;
     /// Re-arms the restart of a waiting_restart instance taken over from an earlier image.
     void resume_restart(int id, std::int64_t delay_ms);
+    /// From now on every spawn waits at its gate (SpawnRequest::gate_fd) until
+    /// release_gates(): the persisted state names a pid before its process runs the app.
+    void enable_gates() { m_gated = true; }
+    /// Lets every gated child exec (the state naming them was written).
+    void release_gates();
+
+    /// Takes over the live process of an instance a daemon that died had started (adoption):
+    /// `pidfd` tells when it exits. The instance must be in the registry with its pid.
+    void adopt_running(int id, UniqueFd pidfd);
+    /// An instance of a daemon that died whose process is gone: its exit goes through the
+    /// restart policy. `wait_status` as waitpid gives it, nothing when unknown (counted as a
+    /// crash).
+    void exited_meanwhile(int id, std::optional<int> wait_status);
+    /// An adopted instance that was launching waits for its readiness again (notify socket,
+    /// channel), online anyway after a whole listen_timeout.
+    void resume_launch(int id);
+
     /// The environment the instance's process gets at its next spawn, as KEY=value strings
     /// (`rein env <id>`); an error when its user cannot be resolved.
     Result<std::vector<std::string>> instance_env(const Instance& inst) const;
@@ -110,8 +129,8 @@ class Supervisor {
   private:
     struct ReloadRun;
     /// Captures one output pipe of instance `id` into the app's files.
-    void capture(int id, std::shared_ptr<AppLogs> logs, UniqueFd fd, Stream stream,
-                 std::string_view partial);
+    void capture(int id, std::uint64_t run, std::shared_ptr<AppLogs> logs, UniqueFd fd,
+                 Stream stream, std::string_view partial);
     /// The id an instance's row, log lines and environment show: a reload's successor shows
     /// the id it will take.
     static int shown_id(const Instance& inst) {
@@ -119,7 +138,7 @@ class Supervisor {
     }
     /// Serves the daemon's end of the Node IPC channel of the process `pid` (one run of an
     /// instance: a restart reuses the id, never the run).
-    void open_channel(pid_t pid, UniqueFd fd);
+    void open_channel(pid_t pid, std::uint64_t run, UniqueFd fd);
     /// Sends 'shutdown' over the run's Node IPC channel (shutdown_with_message); false when it
     /// has none or the message could not be written.
     bool send_shutdown_message(pid_t pid);
@@ -139,7 +158,14 @@ class Supervisor {
     void spawn_failed(Instance& inst, const std::string& why, bool shortage);
     /// Ends a launch: online when `ready`, and runs the instance's on_ready callbacks.
     void finish_launch(Instance& inst, bool ready);
-    void on_exit(Instance& inst, int wait_status);
+    /// The main process ended; `wait_status` as waitpid gives it, nothing when unknown (an
+    /// adopted process reaped by someone else).
+    void on_exit(Instance& inst, std::optional<int> wait_status);
+    /// An adopted instance's pidfd became readable: its process ended.
+    void adopted_exit(pid_t pid, std::uint64_t run);
+    /// Finishes the stops whose processes are all gone (reap(), and polled for adopted ones,
+    /// whose group members are not the daemon's children: no SIGCHLD tells of them).
+    void finish_stops();
     void finish_stop(Instance& inst);
     /// True when a stop ends the instance's whole tree (treekill, the default), false when only
     /// its main process is the daemon's to end.
@@ -167,12 +193,14 @@ class Supervisor {
     void drain_output(int id);
 
     struct Capture {
-        int instance_id; ///< the record it belongs to (its lines are tagged with shown_id)
+        int instance_id;   ///< the record it belongs to (its lines are tagged with shown_id)
+        std::uint64_t run; ///< the spawn whose pipe it reads
         std::unique_ptr<OutputCapture> capture;
     };
     std::unordered_map<std::uint64_t, Capture> m_captures;
     struct ChannelRun {
         std::uint64_t serial; ///< tells this run's channel from a later one of the same pid
+        std::uint64_t run;    ///< the instance's run (holder key chan/<run>)
         std::unique_ptr<NodeChannel> channel;
     };
     std::unordered_map<pid_t, ChannelRun> m_channels; ///< by the main pid of the run
@@ -183,8 +211,13 @@ class Supervisor {
     /// Instances whose restart is due, oldest first (see spawn_queued); an id whose instance no
     /// longer waits is skipped.
     std::deque<int> m_spawn_queue;
-    bool m_spawn_queued = false; ///< a spawn_queued() is scheduled
-    int m_reloads = 0;           ///< reloads running
+    bool m_spawn_queued = false;   ///< a spawn_queued() is scheduled
+    int m_reloads = 0;             ///< reloads running
+    bool m_gated = false;          ///< spawns wait at a gate (enable_gates)
+    std::vector<UniqueFd> m_gates; ///< write ends of the gates of children not released yet
+    /// pidfds of adopted instances, by pid (a reload's swap moves records between ids).
+    std::unordered_map<int, UniqueFd> m_pidfds;
+    bool m_stop_poll = false; ///< a finish_stops() poll is scheduled (adopted groups)
 };
 
 /// The pid file of an instance: spec.pid_file, with -<index> before its extension when the

@@ -34,7 +34,7 @@ std::vector<CarriedPipe> Supervisor::carried_pipes() const {
     std::vector<CarriedPipe> out;
     for (const auto& [key, c] : m_captures)
         if (c.capture->fd() >= 0)
-            out.push_back({c.instance_id, c.capture->stream(), c.capture->fd(),
+            out.push_back({c.instance_id, c.run, c.capture->stream(), c.capture->fd(),
                            std::string(c.capture->partial())});
     return out;
 }
@@ -43,7 +43,7 @@ std::vector<CarriedChannel> Supervisor::carried_channels() const {
     std::vector<CarriedChannel> out;
     for (const auto& [pid, run] : m_channels)
         if (const Instance* inst = m_registry.find_by_pid(pid); inst && run.channel->fd() >= 0)
-            out.push_back({inst->id, run.channel->fd()});
+            out.push_back({inst->id, run.run, run.channel->fd()});
     return out;
 }
 
@@ -54,13 +54,14 @@ void Supervisor::adopt_pipe(const CarriedPipe& pipe) {
     // A pipe outliving its instance's record (an app deleted while a grandchild still held
     // its output) has no files left to go to: closing it is what the old image would do.
     if (!app) return;
-    capture(pipe.instance_id, app->logs, std::move(fd), pipe.stream, pipe.partial);
+    capture(pipe.instance_id, pipe.run ? pipe.run : inst->run, app->logs, std::move(fd),
+            pipe.stream, pipe.partial);
 }
 
 void Supervisor::adopt_channel(const CarriedChannel& channel) {
     UniqueFd fd(channel.fd);
     if (const Instance* inst = m_registry.find(channel.instance_id); inst && inst->pid)
-        open_channel(inst->pid, std::move(fd));
+        open_channel(inst->pid, channel.run ? channel.run : inst->run, std::move(fd));
 }
 
 std::optional<std::int64_t> Supervisor::restart_in_ms(int id) const {

@@ -16,6 +16,7 @@ void Supervisor::finish_launch(Instance& inst, bool ready) {
         inst.ready_timer = 0;
     }
     if (ready && inst.status == Status::launching) inst.status = Status::online;
+    m_registry.changed();
     auto callbacks = std::move(inst.on_ready);
     inst.on_ready.clear();
     for (auto& cb : callbacks) cb(ready); // may change or erase `inst`

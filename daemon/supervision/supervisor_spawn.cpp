@@ -192,9 +192,25 @@ void Supervisor::spawn(Instance& inst) {
         req.pass_fds.push_back(sv[1]);
     }
 
+    UniqueFd gate_r, gate_w; // the spawn gate: see enable_gates
+    if (m_gated) {
+        if (!open_pipe(ceiling, gate_r, gate_w)) {
+            int e = errno;
+            return spawn_failed(inst, std::string("pipe: ") + std::strerror(e),
+                                is_resource_shortage(e));
+        }
+        req.gate_fd = gate_r.get();
+    }
+
     auto pid = spawn_process(req);
     if (!pid)
         return spawn_failed(inst, pid.error().message, pid.error().code == k_resource_shortage);
+    if (gate_w) m_gates.push_back(std::move(gate_w));
+    // Read now, while the child waits at its gate: the pid and this start time are its identity
+    // for a daemon that has to adopt it.
+    inst.proc_start = proc_id_of(*pid).start;
+    inst.run = m_registry.take_run();
+    inst.adopted = false;
     if (m_shortage_retry_ms.erase(inst.id))
         spdlog::info("{}[{}]: the resources it waited for are back", spec.name, inst.id);
     m_registry.set_pid(inst, *pid);
@@ -210,27 +226,20 @@ void Supervisor::spawn(Instance& inst) {
     inst.cpu_percent = 0;
     inst.memory_bytes = 0;
 
-    capture(inst.id, app->logs, std::move(out_r), Stream::out, {});
-    capture(inst.id, app->logs, std::move(err_r), Stream::err, {});
+    capture(inst.id, inst.run, app->logs, std::move(out_r), Stream::out, {});
+    capture(inst.id, inst.run, app->logs, std::move(err_r), Stream::err, {});
     if (auto pf = pid_file_for(spec, inst); !pf.empty()) {
         if (auto err = write_pid_file(pf, *pid, identity ? &*identity : nullptr); !err.empty())
             spdlog::warn("{}[{}]: {}", spec.name, inst.id, err);
     }
     spdlog::info("{}[{}]: started pid {}", spec.name, inst.id, *pid);
 
-    int id = inst.id;
-    if (channel) open_channel(*pid, std::move(channel));
+    if (channel) open_channel(*pid, inst.run, std::move(channel));
     if (!spec.wait_ready) {
         finish_launch(inst, true);
         return;
     }
-    inst.ready_timer = m_reactor.after(spec.listen_timeout_ms, [this, id] {
-        Instance* i = m_registry.find(id);
-        if (!i || i->status != Status::launching) return;
-        i->ready_timer = 0;
-        spdlog::warn("{}[{}]: not ready after listen_timeout; online anyway", i->app, id);
-        finish_launch(*i, true);
-    });
+    resume_launch(inst.id); // listen_timeout
 }
 
 void Supervisor::spawn_failed(Instance& inst, const std::string& why, bool shortage) {
@@ -254,15 +263,19 @@ void Supervisor::spawn_failed(Instance& inst, const std::string& why, bool short
     schedule_restart(inst, it->second);
 }
 
-void Supervisor::capture(int id, std::shared_ptr<AppLogs> logs, UniqueFd fd, Stream stream,
-                         std::string_view partial) {
+void Supervisor::capture(int id, std::uint64_t run, std::shared_ptr<AppLogs> logs, UniqueFd fd,
+                         Stream stream, std::string_view partial) {
     std::uint64_t key = m_next_capture++;
     const Instance* inst = m_registry.find(id);
     int tag = inst ? shown_id(*inst) : id;
     auto c = std::make_unique<OutputCapture>(m_reactor, std::move(fd), std::move(logs), tag, stream,
-                                             [this, key] { m_captures.erase(key); });
+                                             [this, key] {
+                                                 m_captures.erase(key);
+                                                 m_registry.changed();
+                                             });
     if (!partial.empty()) c->carry(partial);
-    m_captures[key] = {id, std::move(c)};
+    m_captures[key] = {id, run, std::move(c)};
+    m_registry.changed(); // the holder must keep a copy of the pipe
 }
 
 void Supervisor::swap_run_ids(int a, int b) {
@@ -274,7 +287,7 @@ void Supervisor::swap_run_ids(int a, int b) {
     }
 }
 
-void Supervisor::open_channel(pid_t pid, UniqueFd fd) {
+void Supervisor::open_channel(pid_t pid, std::uint64_t run, UniqueFd fd) {
     // Keyed by the run, not the instance id: a restart reuses the id, and the old run's channel
     // closing late must not take the new run's with it (the new process would get EPIPE).
     std::uint64_t serial = m_next_channel++;
@@ -287,10 +300,13 @@ void Supervisor::open_channel(pid_t pid, UniqueFd fd) {
         [this, pid, serial] {
             m_reactor.after(0, [this, pid, serial] {
                 auto it = m_channels.find(pid);
-                if (it != m_channels.end() && it->second.serial == serial) m_channels.erase(it);
+                if (it != m_channels.end() && it->second.serial == serial) {
+                    m_channels.erase(it);
+                    m_registry.changed();
+                }
             });
         });
-    m_channels[pid] = {serial, std::move(channel)};
+    m_channels[pid] = {serial, run, std::move(channel)};
 }
 
 bool Supervisor::send_shutdown_message(pid_t pid) {

@@ -1,0 +1,65 @@
+// The supervisor's side of adoption: instances whose processes a daemon that died had started.
+// They are not this daemon's children: their exit comes through a pidfd, their wait status from
+// /proc while they are zombies, and their zombies are left alone.
+#include "daemon/supervision/proc_state.hpp"
+#include "daemon/supervision/supervisor.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+namespace rein::daemon {
+
+void Supervisor::release_gates() {
+    for (auto& gate : m_gates) (void)!write(gate.get(), "g", 1);
+    m_gates.clear(); // closing the write ends: each child has read its byte or will read it
+}
+
+void Supervisor::adopt_running(int id, UniqueFd pidfd) {
+    Instance* inst = m_registry.find(id);
+    if (!inst || !inst->pid || !pidfd) return;
+    inst->adopted = true;
+    pid_t pid = inst->pid;
+    std::uint64_t run = inst->run;
+    m_reactor.add(pidfd.get(), EPOLLIN,
+                  [this, pid, run](std::uint32_t) { adopted_exit(pid, run); });
+    m_pidfds[pid] = std::move(pidfd);
+    m_registry.changed();
+}
+
+void Supervisor::adopted_exit(pid_t pid, std::uint64_t run) {
+    Instance* inst = m_registry.find_by_pid(pid);
+    if (!inst || inst->run != run || !inst->adopted) {
+        // Not the process this pidfd was opened for (cannot happen while the pid is held): drop
+        // the watch, or a readable pidfd would spin the loop.
+        if (auto it = m_pidfds.find(pid); it != m_pidfds.end()) {
+            m_reactor.remove(it->second.get());
+            m_pidfds.erase(it);
+        }
+        return;
+    }
+    exited_meanwhile(inst->id, zombie_status(pid, inst->proc_start));
+}
+
+void Supervisor::exited_meanwhile(int id, std::optional<int> wait_status) {
+    Instance* inst = m_registry.find(id);
+    if (!inst || !inst->pid) return;
+    // Not a child of this daemon: only what was written down of it is known.
+    inst->adopted = true;
+    on_exit(*inst, wait_status); // drops its pidfd
+    finish_stops();
+}
+
+void Supervisor::resume_launch(int id) {
+    Instance* inst = m_registry.find(id);
+    const App* app = inst ? m_registry.find_app(inst->app) : nullptr;
+    if (!app || inst->status != Status::launching) return;
+    inst->ready_timer = m_reactor.after(app->spec.listen_timeout_ms, [this, id] {
+        Instance* i = m_registry.find(id);
+        if (!i || i->status != Status::launching) return;
+        i->ready_timer = 0;
+        spdlog::warn("{}[{}]: not ready after listen_timeout; online anyway", i->app, id);
+        finish_launch(*i, true);
+    });
+}
+
+} // namespace rein::daemon
