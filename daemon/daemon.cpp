@@ -373,6 +373,7 @@ int run_daemon(const DaemonOptions& opts) {
     }
     // From here on the state is persisted and spawns wait until it names them.
     registry.on_change = [&store] { store.mark_dirty(); };
+    registry.on_commit = [&store] { store.commit(); };
     supervisor.enable_gates();
     store.commit();
     spdlog::info("reind {} serving {} (pid {})", REIN_VERSION, paths->socket(), getpid());

@@ -241,6 +241,7 @@ BindBroker::Answer BindBroker::answer(const ucred& peer, const rein_bind_request
     if (!unix_path.empty()) app->handed->unix_paths.push_back(unix_path);
     int raw = fd.get();
     app->handed->fds.push_back(std::move(fd));
+    m_registry.changed(); // the holder must keep it too
     spdlog::info("{}[{}]: bound {} for the app (bind hand-off)", app->spec.name, inst->id, address);
     return {0, raw};
 }

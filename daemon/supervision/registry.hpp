@@ -56,6 +56,15 @@ class Registry {
     void changed() {
         if (on_change) on_change();
     }
+    /// Writes the state now (on_commit, else as changed()): sockets closed must leave the
+    /// holder before anything binds their addresses again.
+    std::function<void()> on_commit;
+    void commit_now() {
+        if (on_commit)
+            on_commit();
+        else
+            changed();
+    }
 
     /// Instance ids for a selector: `all`, an id, an app name, a namespace, `/regex/` (apps
     /// whose name it matches anywhere) or an absolute script path (apps running that file).

@@ -26,6 +26,7 @@ void Supervisor::close_sockets_when_idle(const std::string& name) {
         }
         app->sockets.reset(); // Unix socket files go with them
         app->handed.reset();
+        m_registry.commit_now();
         spdlog::info("{}: no instance serves: its sockets are closed until it starts again", name);
     });
 }
