@@ -234,3 +234,23 @@ TEST_CASE("a registry.json of another boot is ignored") {
     CHECK(has(h.read("reind.log"), "was written before this boot"));
     CHECK_FALSE(std::filesystem::exists(h.path("registry.json.bad")));
 }
+
+TEST_CASE("rein update after an adoption: the adopted instances are still watched") {
+    Home h;
+    std::string eco = h.ecosystem({fixture_app("app", {})});
+    REQUIRE(h.rein({"start", eco}).code == 0);
+    REQUIRE(h.wait_status("app", "online"));
+    pid_t app = first(h, "app")["pid"].get<pid_t>();
+    kill_daemon(h);
+    REQUIRE(first(h, "app")["pid"] == app); // adopted
+    REQUIRE(h.rein({"update"}).code == 0);
+    CHECK(first(h, "app")["pid"] == app);
+    // Not a child of the daemon's process: only the pidfd the new image opened tells of this.
+    REQUIRE(kill(app, SIGKILL) == 0);
+    REQUIRE(wait_until([&] {
+        json row = first(h, "app");
+        return row["status"] == "online" && row["pid"].is_number() && row["pid"] != app;
+    }));
+    CHECK(first(h, "app")["restarts"] == 1);
+    CHECK(processes_of("app") == 1);
+}
