@@ -70,6 +70,16 @@ pid_t start_sleep() {
     return pid;
 }
 
+// Starts one app, "app", then kills the daemon with SIGKILL; returns the app's pid.
+pid_t one_app_then_kill_9(const Home& h) {
+    std::string eco = h.ecosystem({fixture_app("app", {})});
+    REQUIRE(h.rein({"start", eco}).code == 0);
+    REQUIRE(h.wait_status("app", "online"));
+    pid_t app = first(h, "app")["pid"].get<pid_t>();
+    kill_daemon(h);
+    return app;
+}
+
 } // namespace
 
 TEST_CASE("kill -9 of reind: the next command adopts every app, with no duplicate") {
@@ -158,11 +168,7 @@ TEST_CASE("adopted instances stop, restart and delete; kill ends them and leaves
 
 TEST_CASE("a garbage or truncated registry.json: the daemon starts empty and says why") {
     Home h;
-    std::string eco = h.ecosystem({fixture_app("app", {})});
-    REQUIRE(h.rein({"start", eco}).code == 0);
-    REQUIRE(h.wait_status("app", "online"));
-    pid_t app = first(h, "app")["pid"].get<pid_t>();
-    kill_daemon(h);
+    pid_t app = one_app_then_kill_9(h);
     kill(app, SIGKILL); // the test's own clean-up: nothing is left to adopt either way
     std::string text = h.read("registry.json");
     REQUIRE(text.size() > 100);
@@ -188,11 +194,7 @@ TEST_CASE("a garbage or truncated registry.json: the daemon starts empty and say
 
 TEST_CASE("a pid that is another process now is neither signalled nor adopted") {
     Home h;
-    std::string eco = h.ecosystem({fixture_app("app", {})});
-    REQUIRE(h.rein({"start", eco}).code == 0);
-    REQUIRE(h.wait_status("app", "online"));
-    pid_t app = first(h, "app")["pid"].get<pid_t>();
-    kill_daemon(h);
+    pid_t app = one_app_then_kill_9(h);
     REQUIRE(kill(app, SIGKILL) == 0);
     REQUIRE(wait_until([app] { return !alive(app); }));
     // The instance's pid (and group) now name a sleep the test started: same pid number
@@ -219,11 +221,7 @@ TEST_CASE("a pid that is another process now is neither signalled nor adopted") 
 
 TEST_CASE("a registry.json of another boot is ignored") {
     Home h;
-    std::string eco = h.ecosystem({fixture_app("app", {})});
-    REQUIRE(h.rein({"start", eco}).code == 0);
-    REQUIRE(h.wait_status("app", "online"));
-    pid_t app = first(h, "app")["pid"].get<pid_t>();
-    kill_daemon(h);
+    pid_t app = one_app_then_kill_9(h);
     kill(app, SIGKILL);
     json s = read_state(h);
     s["boot_id"] = "00000000-0000-0000-0000-000000000000";
@@ -237,11 +235,7 @@ TEST_CASE("a registry.json of another boot is ignored") {
 
 TEST_CASE("rein update after an adoption: the adopted instances are still watched") {
     Home h;
-    std::string eco = h.ecosystem({fixture_app("app", {})});
-    REQUIRE(h.rein({"start", eco}).code == 0);
-    REQUIRE(h.wait_status("app", "online"));
-    pid_t app = first(h, "app")["pid"].get<pid_t>();
-    kill_daemon(h);
+    pid_t app = one_app_then_kill_9(h);
     REQUIRE(first(h, "app")["pid"] == app); // adopted
     REQUIRE(h.rein({"update"}).code == 0);
     CHECK(first(h, "app")["pid"] == app);
