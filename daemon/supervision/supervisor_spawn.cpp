@@ -142,7 +142,19 @@ void Supervisor::spawn(Instance& inst) {
     // shortage is waited out (spawn_failed); it is never the app's failure.
     int ceiling = pipe_fd_ceiling();
     UniqueFd out_r, out_w, err_r, err_w;
-    if (!open_pipe(ceiling, out_r, out_w) || !open_pipe(ceiling, err_r, err_w)) {
+    UniqueFd gate_r, gate_w; // the spawn gate: see enable_gates
+    auto open_pipes = [&] {
+        return open_pipe(ceiling, out_r, out_w) && open_pipe(ceiling, err_r, err_w) &&
+               (!m_gated || open_pipe(ceiling, gate_r, gate_w));
+    };
+    bool opened = open_pipes();
+    // The gates of earlier spawns not yet released hold a descriptor each: a commit now frees
+    // them, so that gates never make a spawn wait that would have run without them.
+    if (!opened && is_resource_shortage(errno) && !m_gates.empty()) {
+        m_registry.commit_now();
+        opened = open_pipes();
+    }
+    if (!opened) {
         int e = errno;
         return spawn_failed(inst, std::string("pipe: ") + std::strerror(e),
                             is_resource_shortage(e));
@@ -192,15 +204,7 @@ void Supervisor::spawn(Instance& inst) {
         req.pass_fds.push_back(sv[1]);
     }
 
-    UniqueFd gate_r, gate_w; // the spawn gate: see enable_gates
-    if (m_gated) {
-        if (!open_pipe(ceiling, gate_r, gate_w)) {
-            int e = errno;
-            return spawn_failed(inst, std::string("pipe: ") + std::strerror(e),
-                                is_resource_shortage(e));
-        }
-        req.gate_fd = gate_r.get();
-    }
+    if (gate_r) req.gate_fd = gate_r.get();
 
     auto pid = spawn_process(req);
     if (!pid)

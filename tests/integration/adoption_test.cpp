@@ -130,7 +130,7 @@ TEST_CASE("kill -9 of reind: the next command adopts every app, with no duplicat
     CHECK(processes_of("fork") == 1);
 }
 
-TEST_CASE("adopted instances stop, restart and delete; kill ends them and leaves no state") {
+TEST_CASE("adopted instances stop, restart and delete, and kill ends them and leaves no state") {
     Home h;
     std::string eco = h.ecosystem({fixture_app("trio", {}, {"instances: 3"})});
     REQUIRE(h.rein({"start", eco}).code == 0);
