@@ -100,3 +100,13 @@ TEST_CASE("exponential backoff grows by 1.5, caps at 15 s and resets after 30 s 
     CHECK(decide_restart(spec, h, exited(1, 29999)).delay_ms == k_max_backoff_ms);
     CHECK(decide_restart(spec, h, exited(1, k_backoff_reset_ms)).delay_ms == 100);
 }
+
+TEST_CASE("an end whose status is unknown (an adopted process) counts as a crash") {
+    AppSpec spec;
+    spec.stop_exit_codes = {0};
+    RunEnd unknown{5000, std::nullopt, std::nullopt};
+    auto d = decide_restart(spec, {}, unknown);
+    CHECK(d.action == Action::restart);
+    spec.autorestart = false;
+    CHECK(decide_restart(spec, {}, unknown).action == Action::stop);
+}
