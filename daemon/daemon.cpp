@@ -5,6 +5,7 @@
 #include "common/paths.hpp"
 #include "common/protocol.hpp"
 #include "daemon/continuity/adoption.hpp"
+#include "daemon/continuity/fd_store.hpp"
 #include "daemon/continuity/handover.hpp"
 #include "daemon/continuity/state_store.hpp"
 #include "daemon/control/control_server.hpp"
@@ -346,7 +347,16 @@ int run_daemon(const DaemonOptions& opts) {
             std::fclose(pf);
         }
     }
+    // The holder: what it kept for us (a daemon that died, or the image before rein update).
+    FdStore fd_store(reactor, *paths);
+    std::map<std::string, UniqueFd> held;
+    if (auto kept = fd_store.open())
+        held = std::move(*kept);
+    else
+        spdlog::warn("{}: apps will not outlive the daemon", kept.error().message);
     if (resumed) {
+        // The hand-over carried the originals: the holder's duplicates are not needed.
+        held.clear();
         std::string previous = resumed->version;
         Responder requester = restore_handover(ctx, server, std::move(*resumed));
         if (opts.resume_failed.empty()) {
@@ -368,9 +378,12 @@ int run_daemon(const DaemonOptions& opts) {
         supervisor.reap(); // children that ended during the handover
     } else {
         // What a daemon that died left running (registry.json).
-        std::map<std::string, UniqueFd> held;
         adopt_at_start(ctx, held);
     }
+    held.clear(); // what the state does not name: the next sync has the holder drop it too
+    store.set_sync(
+        [&fd_store](const std::map<std::string, int>& entries) { return fd_store.sync(entries); });
+    fd_store.on_lost([&store] { store.mark_dirty(); });
     // From here on the state is persisted and spawns wait until it names them.
     registry.on_change = [&store] { store.mark_dirty(); };
     registry.on_commit = [&store] { store.commit(); };
@@ -399,6 +412,7 @@ int run_daemon(const DaemonOptions& opts) {
     // Only `kill` and SIGTERM/SIGINT end the loop, every app stopped on purpose: nothing is
     // left to adopt.
     store.discard();
+    fd_store.shutdown();
     // Every instance is stopped; whatever apps left behind that the daemon inherited (a
     // daemonised grandchild of an app deleted earlier, say) ends with the daemon.
     auto is_main = [&](pid_t pid) { return registry.find_by_pid(pid) != nullptr; };

@@ -165,7 +165,7 @@ Result<std::map<std::string, UniqueFd>> FdStore::attach() {
     return got;
 }
 
-Status FdStore::start_holder() {
+rein::Status FdStore::start_holder() {
     std::string binary = holder_binary();
     if (binary.empty())
         return make_error("no_holder", "rein-holder is neither next to reind nor at $REIN_HOLDER");

@@ -54,7 +54,7 @@ class FdStore {
     };
 
     Result<std::map<std::string, UniqueFd>> attach();
-    Status start_holder();
+    rein::Status start_holder();
     bool fetch_all(std::map<std::string, UniqueFd>& out);
     bool push(const std::map<std::string, int>& entries);
     bool send(const std::string& msg, int fd);

@@ -159,7 +159,10 @@ TEST_CASE("adopted instances stop, restart and delete, and kill ends them and le
     CHECK(processes_of("trio") == 1);
 
     pid_t p1_new = r1["pid"].get<pid_t>();
+    pid_t holder = std::atoi(h.read("holder.pid").c_str());
+    REQUIRE(holder > 0);
     REQUIRE(h.rein({"kill"}).code == 0);
+    CHECK(wait_until([holder] { return !alive(holder); }));
     CHECK_FALSE(alive(p1_new));
     CHECK(processes_of("trio") == 0);
     CHECK_FALSE(std::filesystem::exists(h.path("registry.json")));
