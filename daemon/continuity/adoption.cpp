@@ -5,8 +5,10 @@
 #include "daemon/continuity/handover.hpp"
 #include "daemon/continuity/state_store.hpp"
 #include "daemon/reactor/clock.hpp"
+#include "daemon/supervision/child.hpp"
 #include "daemon/supervision/proc_state.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <dirent.h>
 #include <fcntl.h>
@@ -311,6 +313,10 @@ AdoptionSummary adopt_at_start(Context& ctx, std::map<std::string, UniqueFd>& he
 
     for (int id : ended) {
         Found& f = found[id];
+        // A stop under way whose main process is gone: what is left of its group gets what the
+        // dead daemon's kill_timeout would have sent (no timer of this daemon runs for it).
+        if (const Instance* inst = ctx.registry.find(id); inst && inst->status == Status::stopping)
+            signal_group(inst->pgid, SIGKILL);
         ctx.supervisor.exited_meanwhile(id, f.status);
         const Instance* inst = ctx.registry.find(id);
         if (inst && (inst->status == Status::waiting_restart || is_running(inst->status)))
