@@ -350,10 +350,8 @@ int run_daemon(const DaemonOptions& opts) {
     // The holder: what it kept for us (a daemon that died, or the image before rein update).
     FdStore fd_store(reactor, *paths);
     std::map<std::string, UniqueFd> held;
-    if (auto kept = fd_store.open())
-        held = std::move(*kept);
-    else
-        spdlog::warn("{}: apps will not outlive the daemon", kept.error().message);
+    // None to be had: the first commit's sync says so, once.
+    if (auto kept = fd_store.open()) held = std::move(*kept);
     if (resumed) {
         // The hand-over carried the originals: the holder's duplicates are not needed.
         held.clear();

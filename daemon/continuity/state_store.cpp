@@ -140,13 +140,9 @@ void StateStore::commit() {
     std::int64_t t0 = mono_us();
     Snapshot snap = take_snapshot(m_ctx);
     // The holder first: a state naming a pipe the holder lacks would lose its bytes.
-    if (m_sync) {
-        bool synced = m_sync(snap.held);
-        if (!synced && !m_sync_failed)
-            spdlog::warn("the descriptor holder cannot be reached: apps' output and sockets will "
-                         "not outlive the daemon until it can");
-        m_sync_failed = !synced;
-    }
+    // Unreachable: said once by the holder's side; the state is still written (the apps are
+    // adopted again, only their output and sockets are not kept meanwhile).
+    if (m_sync) m_sync(snap.held);
     // Strings from apps (an sd_notify STATUS=) may not be UTF-8: replaced rather than refused.
     std::string text = snap.state.dump(-1, ' ', false, json::error_handler_t::replace);
     if (text != m_last_text) {

@@ -62,8 +62,7 @@ class StateStore {
     Sync m_sync;
     bool m_scheduled = false;
     bool m_discarded = false;
-    bool m_sync_failed = false; ///< logged once until it works again
-    std::string m_last_text;    ///< the last state written, without its written_wall
+    std::string m_last_text; ///< the last state written, without its written_wall
     std::int64_t m_last_us = 0;
     std::uint64_t m_commits = 0;
 };
