@@ -211,10 +211,13 @@ class Supervisor {
     /// Instances whose restart is due, oldest first (see spawn_queued); an id whose instance no
     /// longer waits is skipped.
     std::deque<int> m_spawn_queue;
-    bool m_spawn_queued = false;   ///< a spawn_queued() is scheduled
-    int m_reloads = 0;             ///< reloads running
-    bool m_gated = false;          ///< spawns wait at a gate (enable_gates)
-    std::vector<UniqueFd> m_gates; ///< write ends of the gates of children not released yet
+    bool m_spawn_queued = false; ///< a spawn_queued() is scheduled
+    int m_reloads = 0;           ///< reloads running
+    bool m_gated = false;        ///< spawns wait at a gate (enable_gates)
+    /// The gate of the children spawned since the last commit (both ends; invalid: none yet),
+    /// and how many wait at it.
+    UniqueFd m_gate_r, m_gate_w;
+    std::size_t m_gated_children = 0;
     /// pidfds of adopted instances, by pid (a reload's swap moves records between ids).
     std::unordered_map<int, UniqueFd> m_pidfds;
     bool m_stop_poll = false; ///< a finish_stops() poll is scheduled (adopted groups)

@@ -5,13 +5,24 @@
 #include "daemon/supervision/supervisor.hpp"
 
 #include <spdlog/spdlog.h>
+#include <string>
 #include <unistd.h>
 
 namespace rein::daemon {
 
 void Supervisor::release_gates() {
-    for (auto& gate : m_gates) (void)!write(gate.get(), "g", 1);
-    m_gates.clear(); // closing the write ends: each child has read its byte or will read it
+    if (!m_gate_w) return;
+    // A byte for each child: each reads one (one that died first leaves its byte unread).
+    // Closing the ends afterwards: the bytes stay for the children that have not read yet.
+    std::string bytes(m_gated_children, 'g');
+    for (std::size_t done = 0; done < bytes.size();) {
+        ssize_t n = write(m_gate_w.get(), bytes.data() + done, bytes.size() - done);
+        if (n <= 0) break; // not while k_max_gated bytes fit in the pipe
+        done += std::size_t(n);
+    }
+    m_gate_w.reset();
+    m_gate_r.reset();
+    m_gated_children = 0;
 }
 
 void Supervisor::adopt_running(int id, UniqueFd pidfd) {

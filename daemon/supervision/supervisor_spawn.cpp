@@ -32,6 +32,11 @@ std::string pid_file_for(const AppSpec& spec, const Instance& inst) {
 
 namespace {
 
+// Children that may wait at one gate: its release writes a byte for each, which must fit in
+// the pipe at once. A pipe holds one page at least (a user over pipe-user-pages-soft gets no
+// more), so 4096 bytes always fit.
+constexpr std::size_t k_max_gated = 4096;
+
 // Node apps written for PM2 call `process.send` without checking that it exists: every Node
 // instance gets an IPC channel, as under PM2.
 bool uses_node(const AppSpec& spec) {
@@ -135,6 +140,9 @@ Result<std::vector<std::string>> Supervisor::instance_env(const Instance& inst) 
 void Supervisor::spawn(Instance& inst) {
     App* app = m_registry.find_app(inst.app);
     if (!app) return;
+    // Committed here, between two spawns, every earlier one is complete in the registry (a
+    // state naming a pid names its status too).
+    if (m_gated_children >= k_max_gated) m_registry.commit_now();
     const AppSpec& spec = app->spec;
     if (auto err = reopen_sockets(*app); !err.empty()) return spawn_failed(inst, err, false);
 
@@ -142,15 +150,16 @@ void Supervisor::spawn(Instance& inst) {
     // shortage is waited out (spawn_failed); it is never the app's failure.
     int ceiling = pipe_fd_ceiling();
     UniqueFd out_r, out_w, err_r, err_w;
-    UniqueFd gate_r, gate_w; // the spawn gate: see enable_gates
+    // Every child spawned before the next commit waits at the same gate: two descriptors
+    // however many there are.
     auto open_pipes = [&] {
         return open_pipe(ceiling, out_r, out_w) && open_pipe(ceiling, err_r, err_w) &&
-               (!m_gated || open_pipe(ceiling, gate_r, gate_w));
+               (!m_gated || m_gate_w || open_pipe(ceiling, m_gate_r, m_gate_w));
     };
     bool opened = open_pipes();
-    // The gates of earlier spawns not yet released hold a descriptor each: a commit now frees
-    // them, so that gates never make a spawn wait that would have run without them.
-    if (!opened && is_resource_shortage(errno) && !m_gates.empty()) {
+    // The gate holds two descriptors until the commit: a commit now frees them, so that the
+    // gate never makes a spawn wait that would have run without it.
+    if (!opened && is_resource_shortage(errno) && m_gate_w) {
         m_registry.commit_now();
         opened = open_pipes();
     }
@@ -204,12 +213,15 @@ void Supervisor::spawn(Instance& inst) {
         req.pass_fds.push_back(sv[1]);
     }
 
-    if (gate_r) req.gate_fd = gate_r.get();
+    if (m_gated) {
+        fcntl(m_gate_w.get(), F_SETFL, O_NONBLOCK); // never blocks the loop (see k_max_gated)
+        req.gate_fd = m_gate_r.get();
+    }
 
     auto pid = spawn_process(req);
     if (!pid)
         return spawn_failed(inst, pid.error().message, pid.error().code == k_resource_shortage);
-    if (gate_w) m_gates.push_back(std::move(gate_w));
+    if (m_gated) ++m_gated_children;
     // Read now, while the child waits at its gate: the pid and this start time are its identity
     // for a daemon that has to adopt it.
     inst.proc_start = proc_id_of(*pid).start;
