@@ -282,7 +282,9 @@ int run_daemon(const DaemonOptions& opts) {
     StateStore store(reactor, ctx);
     ControlServer server(reactor, [&ctx, &store](const nlohmann::json& req, Responder r) {
         dispatch(ctx, req, r);
-        if (may_change_state(req)) store.mark_dirty();
+        // At once, not at the end of the loop turn: what the request started is released from
+        // its spawn gate before its client can ask about it (a pid in a reply execs at once).
+        if (may_change_state(req)) store.commit();
     });
     NotifySocket notify(reactor, [&](pid_t sender, std::string_view message) {
         supervisor.notify(sender, message);

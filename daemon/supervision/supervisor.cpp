@@ -60,6 +60,7 @@ void Supervisor::spawn_queued() {
     // their turn between slices.
     constexpr std::int64_t k_slice_us = 10000;
     std::int64_t start = mono_us();
+    bool spawned = false;
     while (!m_spawn_queue.empty() && mono_us() - start < k_slice_us) {
         int id = m_spawn_queue.front();
         m_spawn_queue.pop_front();
@@ -69,8 +70,11 @@ void Supervisor::spawn_queued() {
             if (inst->restart_counted_at_spawn) inst->restarts++;
             inst->restart_counted_at_spawn = false;
             spawn(*inst);
+            spawned = true;
         }
     }
+    // The slice's spawns are complete: their gates open now rather than a loop turn later.
+    if (spawned) m_registry.commit_now();
     if (!m_spawn_queue.empty()) {
         m_spawn_queued = true;
         m_reactor.after(0, [this] { spawn_queued(); });

@@ -17,8 +17,9 @@ using nlohmann::json;
 
 namespace {
 
-// Running processes (not zombies) whose environment says REIN_APP_NAME=`name`.
-int processes_of(const std::string& name) {
+// Running processes (not zombies) of this home whose environment says REIN_APP_NAME=`name`
+// (other homes, other tests, may run apps of the same name meanwhile).
+int processes_of(const Home& h, const std::string& name) {
     int n = 0;
     DIR* d = opendir("/proc");
     REQUIRE(d);
@@ -27,7 +28,9 @@ int processes_of(const std::string& name) {
         pid_t pid = std::atoi(e->d_name);
         if (!alive(pid)) continue;
         std::string env = environ_of(pid);
-        if (has("\n" + env, "\nREIN_APP_NAME=" + name + "\n")) ++n;
+        if (has("\n" + env, "\nREIN_APP_NAME=" + name + "\n") &&
+            has("\n" + env, "\nREIN_HOME=" + h.dir() + "\n"))
+            ++n;
     }
     closedir(d);
     return n;
@@ -113,8 +116,8 @@ TEST_CASE("kill -9 of reind: the next command adopts every app, with no duplicat
     // Its real uptime, not the time since adoption.
     CHECK(first(h, "fork")["uptime_ms"].get<long>() >= before[0]["uptime_ms"].get<long>());
     CHECK(has(h.read("reind.log"), "adopted 1 instances of 3 apps"));
-    CHECK(processes_of("fork") == 1);
-    CHECK(processes_of("idle") == 0);
+    CHECK(processes_of(h, "fork") == 1);
+    CHECK(processes_of(h, "idle") == 0);
 
     // The waiting crash restarts when its delay is over, counted once.
     int crash_restarts = first(h, "crash")["restarts"].get<int>();
@@ -127,7 +130,7 @@ TEST_CASE("kill -9 of reind: the next command adopts every app, with no duplicat
         return row["status"] == "online" && row["pid"].is_number() && row["pid"] != fork_pid;
     }));
     CHECK(first(h, "fork")["restarts"] == 1);
-    CHECK(processes_of("fork") == 1);
+    CHECK(processes_of(h, "fork") == 1);
 }
 
 TEST_CASE("adopted instances stop, restart and delete, and kill ends them and leaves no state") {
@@ -156,7 +159,7 @@ TEST_CASE("adopted instances stop, restart and delete, and kill ends them and le
     REQUIRE(h.rein({"delete", "2"}).code == 0);
     CHECK(h.row(2).is_null());
     CHECK_FALSE(alive(p2));
-    CHECK(processes_of("trio") == 1);
+    CHECK(processes_of(h, "trio") == 1);
 
     pid_t p1_new = r1["pid"].get<pid_t>();
     pid_t holder = std::atoi(h.read("holder.pid").c_str());
@@ -164,7 +167,7 @@ TEST_CASE("adopted instances stop, restart and delete, and kill ends them and le
     REQUIRE(h.rein({"kill"}).code == 0);
     CHECK(wait_until([holder] { return !alive(holder); }));
     CHECK_FALSE(alive(p1_new));
-    CHECK(processes_of("trio") == 0);
+    CHECK(processes_of(h, "trio") == 0);
     CHECK_FALSE(std::filesystem::exists(h.path("registry.json")));
     CHECK_FALSE(std::filesystem::exists(h.path("holder.pid")));
 }
@@ -217,7 +220,7 @@ TEST_CASE("a pid that is another process now is neither signalled nor adopted") 
     CHECK(first(h, "app")["pid"] != other);
     CHECK(alive(other));
     CHECK(has(h.read("reind.log"), "pid " + std::to_string(other) + " is another process"));
-    CHECK(processes_of("app") == 1);
+    CHECK(processes_of(h, "app") == 1);
     kill(other, SIGKILL);
     waitpid(other, nullptr, 0);
 }
@@ -249,5 +252,5 @@ TEST_CASE("rein update after an adoption: the adopted instances are still watche
         return row["status"] == "online" && row["pid"].is_number() && row["pid"] != app;
     }));
     CHECK(first(h, "app")["restarts"] == 1);
-    CHECK(processes_of("app") == 1);
+    CHECK(processes_of(h, "app") == 1);
 }
