@@ -273,7 +273,10 @@ TEST_CASE_FIXTURE(Holding,
 
     // A client that asks for everything and reads no more than the first answer (which says
     // every PUT before it was taken): the holder does not wait for it and serves the next.
-    for (int i = 0; i < 2000; ++i) raw_send(raw.get(), "PUT hand/app/" + std::to_string(i), {fd});
+    // Long keys: the answers are then far more than a socket buffer holds.
+    std::string padding(900, 'p');
+    for (int i = 0; i < 2000; ++i)
+        raw_send(raw.get(), "PUT hand/" + padding + "/" + std::to_string(i), {fd});
     raw_send(raw.get(), "GET");
     char first[64];
     REQUIRE(recv(raw.get(), first, sizeof first, 0) > 0);
@@ -315,4 +318,22 @@ TEST_CASE("holder: a sync that changes nothing sends nothing, even after a new d
     REQUIRE(last);
     REQUIRE(last->size() == 1);
     CHECK(identity(last->at("out/1").get()) == identity(c.r.get()));
+}
+
+TEST_CASE("holder: none to be had is one sentence, and a sync says false") {
+    Home home;
+    Reactor reactor;
+    Pipe pipe;
+    FdStore store(reactor, home.paths);
+    unsetenv("REIN_HOLDER");
+    auto none = store.open();
+    REQUIRE_FALSE(none);
+    CHECK(none.error().message == "rein-holder is neither next to reind nor at $REIN_HOLDER");
+    setenv("REIN_HOLDER", "/bin/false", 1); // starts, and answers nothing
+    auto mute = store.open();
+    REQUIRE_FALSE(mute);
+    CHECK(mute.error().message ==
+          "rein-holder started but does not answer on " + home.paths.holder_socket());
+    CHECK_FALSE(store.sync({{"out/1", pipe.r.get()}}));
+    CHECK_FALSE(store.connected());
 }
