@@ -337,3 +337,40 @@ TEST_CASE("holder: none to be had is one sentence, and a sync says false") {
     CHECK_FALSE(store.sync({{"out/1", pipe.r.get()}}));
     CHECK_FALSE(store.connected());
 }
+
+TEST_CASE_FIXTURE(Holding, "holder: a client of another user is refused, the daemon stays") {
+    if (geteuid() != 0) {
+        MESSAGE("skipped: only root can connect as another user here");
+        return;
+    }
+    // Open the way (the home is the only barrier otherwise), so that the holder must refuse.
+    REQUIRE(chmod(paths.home.c_str(), 0755) == 0);
+    REQUIRE(chmod(paths.holder_socket().c_str(), 0777) == 0);
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0) _exit(2);
+        UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, paths.holder_socket().c_str(), sizeof addr.sun_path - 1);
+        if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) _exit(3);
+        timeval tv{5, 0};
+        setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        char buf[64];
+        bool sent = send(fd.get(), "GET", 3, MSG_NOSIGNAL) == 3;
+        _exit(sent && recv(fd.get(), buf, sizeof buf, 0) > 0 ? 1 : 0); // answered: refused not
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    // The daemon's connection was not replaced: a new key goes through it.
+    auto sent = store.messages_sent();
+    entries["listen/web/0"] = a.r.get();
+    REQUIRE(store.sync(entries));
+    CHECK(store.messages_sent() == sent + 1);
+    CHECK(holder() == pid);
+    store.shutdown(); // what the holder read after the refusal came from the daemon, in order
+    CHECK_FALSE(exists(paths.holder_socket()));
+}
