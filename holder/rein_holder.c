@@ -43,7 +43,8 @@ static size_t g_count, g_cap;
 static int g_client = -1;
 static size_t g_get_pos; /* next entry GET answers with, while g_getting */
 static int g_getting;
-static long long g_progress; /* when the client last took an answer (ms) */
+static long long g_accept_after; /* no accept before then (ms): the last one failed */
+static long long g_progress;     /* when the client last took an answer (ms) */
 static char g_sock_path[sizeof(((struct sockaddr_un*)0)->sun_path) + 1];
 static struct stat g_sock_st;
 static const char* g_pid_path;
@@ -229,7 +230,12 @@ static void serve_client(void) {
 
 static void accept_client(void) {
     int c = accept4(LISTEN_FD, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (c < 0) return;
+    if (c < 0) {
+        /* Out of descriptors, say: the connection stays queued, and polling for it again at
+         * once would spin. */
+        if (errno != EAGAIN && errno != EINTR) g_accept_after = now_ms() + 1000;
+        return;
+    }
     struct ucred peer;
     socklen_t len = sizeof peer;
     if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 ||
@@ -287,10 +293,12 @@ int main(int argc, char** argv) {
     long long idle_since = now_ms(); /* no client and nothing held since then */
     for (;;) {
         struct pollfd p[3] = {{sig, POLLIN, 0}, {LISTEN_FD, POLLIN, 0}, {g_client, 0, 0}};
+        if (now_ms() < g_accept_after) p[1].fd = -1; /* poll skips it */
         p[2].events = g_getting ? POLLOUT : POLLIN;
         long long now = now_ms();
         long long wait = next_check - now;
         if (g_getting && g_progress + STALL_MS - now < wait) wait = g_progress + STALL_MS - now;
+        if (p[1].fd < 0 && g_accept_after - now < wait) wait = g_accept_after - now;
         if (poll(p, g_client >= 0 ? 3 : 2, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
             leave(1, 1);
         if (p[0].revents) leave(1, 0); /* SIGTERM */

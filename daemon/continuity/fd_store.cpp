@@ -1,6 +1,7 @@
 #include "daemon/continuity/fd_store.hpp"
 
 #include "common/files.hpp"
+#include "daemon/reactor/clock.hpp"
 #include "daemon/supervision/child.hpp"
 
 #include <cerrno>
@@ -152,6 +153,9 @@ Result<std::map<std::string, UniqueFd>> FdStore::attach() {
     // None answers (none runs, or it was leaving, or it is stuck): a new one. What a failed GET
     // gave stays the caller's: those duplicates are as good as the holder's.
     m_conn.reset();
+    // One that cannot start is not tried again at every commit (each try forks).
+    if (mono_ms() < m_next_start)
+        return make_error("holder_failed", "rein-holder failed to start a moment ago");
     if (auto started = start_holder(); !started) return started.error();
     m_conn = connect_to(m_paths.holder_socket());
     std::map<std::string, UniqueFd> fresh;
@@ -160,6 +164,7 @@ Result<std::map<std::string, UniqueFd>> FdStore::attach() {
         return make_error("holder_failed",
                           "rein-holder started but does not answer on " + m_paths.holder_socket());
     }
+    m_next_start = 0;
     for (auto& [key, fd] : fresh) got[key] = std::move(fd);
     m_reactor.add(m_conn.get(), EPOLLIN | EPOLLRDHUP, [this](std::uint32_t ev) { on_event(ev); });
     return got;
@@ -191,6 +196,7 @@ rein::Status FdStore::start_holder() {
     req.stdout_fd = devnull.get();
     req.stderr_fd = devnull.get();
     req.pass_fds = {listener.get()};
+    m_next_start = mono_ms() + 1000; // until it answers
     auto pid = spawn_process(req);
     if (!pid) {
         unlink(path.c_str());

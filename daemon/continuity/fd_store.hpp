@@ -68,7 +68,8 @@ class FdStore {
     std::map<std::string, Identity> m_held; // what the holder keeps, as far as we know
     std::function<void()> m_on_lost;
     std::uint64_t m_sent = 0;
-    bool m_warned = false; // an unreachable holder is said once, not at every sync
+    bool m_warned = false;         // an unreachable holder is said once, not at every sync
+    std::int64_t m_next_start = 0; // no new holder before then (mono ms): the last one failed
 };
 
 } // namespace rein::daemon

@@ -110,6 +110,8 @@ Home::Home() {
 Home::~Home() {
     rein({"kill"});
     if (pid_t d = daemon_pid(); alive(d)) kill(d, SIGKILL);
+    // A daemon killed by the test leaves its rein-holder running, as it should.
+    if (pid_t h = holder_pid(); alive(h)) kill(h, SIGKILL);
     for (pid_t p : m_seen)
         if (alive(p)) kill(-p, SIGKILL), kill(p, SIGKILL);
     std::error_code ec;
@@ -254,6 +256,16 @@ std::string Home::read(const std::string& name) const {
 pid_t Home::daemon_pid() const {
     std::string s = read("reind.pid");
     return s.empty() ? 0 : pid_t(std::stoi(s));
+}
+
+pid_t Home::holder_pid() const {
+    std::string s = read("holder.pid");
+    pid_t pid = s.empty() ? 0 : pid_t(std::atoi(s.c_str()));
+    // The pid may be another process's by now: only a rein-holder counts.
+    std::string argv0 = slurp("/proc/" + std::to_string(pid) + "/cmdline");
+    argv0 = argv0.substr(0, argv0.find('\0'));
+    bool holder = std::filesystem::path(argv0).filename() == "rein-holder";
+    return pid > 0 && holder ? pid : 0;
 }
 
 Background::Background(const Home& home, const std::vector<std::string>& args) {

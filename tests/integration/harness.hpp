@@ -77,6 +77,8 @@ class Home {
 
     /// The daemon's pid from reind.pid (0 when none).
     pid_t daemon_pid() const;
+    /// The pid in holder.pid when that process is a rein-holder (0 otherwise).
+    pid_t holder_pid() const;
     /// Where sanitizer reports of the processes it starts go (sanitizer.<pid> files).
     std::string sanitizer_log_prefix() const { return m_dir + "/sanitizer"; }
 

@@ -273,7 +273,10 @@ TEST_CASE_FIXTURE(Holding,
 
     // A client that asks for everything and reads no more than the first answer (which says
     // every PUT before it was taken): the holder does not wait for it and serves the next.
-    for (int i = 0; i < 2000; ++i) raw_send(raw.get(), "PUT hand/app/" + std::to_string(i), {fd});
+    // Long keys: the answers are then far more than a socket buffer holds.
+    std::string padding(900, 'p');
+    for (int i = 0; i < 2000; ++i)
+        raw_send(raw.get(), "PUT hand/" + padding + "/" + std::to_string(i), {fd});
     raw_send(raw.get(), "GET");
     char first[64];
     REQUIRE(recv(raw.get(), first, sizeof first, 0) > 0);
@@ -315,4 +318,59 @@ TEST_CASE("holder: a sync that changes nothing sends nothing, even after a new d
     REQUIRE(last);
     REQUIRE(last->size() == 1);
     CHECK(identity(last->at("out/1").get()) == identity(c.r.get()));
+}
+
+TEST_CASE("holder: none to be had is one sentence, and a sync says false") {
+    Home home;
+    Reactor reactor;
+    Pipe pipe;
+    FdStore store(reactor, home.paths);
+    unsetenv("REIN_HOLDER");
+    auto none = store.open();
+    REQUIRE_FALSE(none);
+    CHECK(none.error().message == "rein-holder is neither next to reind nor at $REIN_HOLDER");
+    setenv("REIN_HOLDER", "/bin/false", 1); // starts, and answers nothing
+    auto mute = store.open();
+    REQUIRE_FALSE(mute);
+    CHECK(mute.error().message ==
+          "rein-holder started but does not answer on " + home.paths.holder_socket());
+    CHECK_FALSE(store.sync({{"out/1", pipe.r.get()}}));
+    CHECK_FALSE(store.connected());
+}
+
+TEST_CASE_FIXTURE(Holding, "holder: a client of another user is refused, the daemon stays") {
+    if (geteuid() != 0) {
+        MESSAGE("skipped: only root can connect as another user here");
+        return;
+    }
+    // Open the way (the home is the only barrier otherwise), so that the holder must refuse.
+    REQUIRE(chmod(paths.home.c_str(), 0755) == 0);
+    REQUIRE(chmod(paths.holder_socket().c_str(), 0777) == 0);
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0) _exit(2);
+        UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, paths.holder_socket().c_str(), sizeof addr.sun_path - 1);
+        if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) _exit(3);
+        timeval tv{5, 0};
+        setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        char buf[64];
+        bool sent = send(fd.get(), "GET", 3, MSG_NOSIGNAL) == 3;
+        _exit(sent && recv(fd.get(), buf, sizeof buf, 0) > 0 ? 1 : 0); // answered: refused not
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    // The daemon's connection was not replaced: a new key goes through it.
+    auto sent = store.messages_sent();
+    entries["listen/web/0"] = a.r.get();
+    REQUIRE(store.sync(entries));
+    CHECK(store.messages_sent() == sent + 1);
+    CHECK(holder() == pid);
+    store.shutdown(); // what the holder read after the refusal came from the daemon, in order
+    CHECK_FALSE(exists(paths.holder_socket()));
 }
