@@ -42,6 +42,10 @@ constexpr std::int64_t k_hold_retry_ms = 250;
 // pipe grown, first).
 constexpr std::int64_t k_stall_ms = 50;
 constexpr std::uint32_t k_events = EPOLLIN | EPOLLET;
+// The size of a commit when whole lines are there (see commit()).
+constexpr std::size_t k_commit_bytes = 256 * 1024;
+// What peek() returns besides a count.
+constexpr std::size_t k_peek_empty = SIZE_MAX, k_peek_other = SIZE_MAX - 1;
 
 bool g_read_then_write = false;
 
@@ -269,6 +273,25 @@ void OutputCapture::recheck(std::int64_t delay_ms, bool stall) {
     });
 }
 
+std::size_t OutputCapture::peek(std::size_t most) {
+    const Scratch& sc = scratch();
+    ssize_t n;
+    do n = tee(m_fd.get(), sc.w, most, SPLICE_F_NONBLOCK);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EAGAIN) return k_peek_empty;
+    if (n < 0 && errno == EINVAL) return k_peek_other;
+    if (n <= 0) return 0;
+    // The copy comes out of the scratch pipe whole: it is empty again for the next peek.
+    std::size_t got = 0;
+    while (got < std::size_t(n)) {
+        ssize_t r = read(sc.r, g_read_buf + got, std::size_t(n) - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += std::size_t(r);
+    }
+    return got == std::size_t(n) ? got : k_peek_empty; // short: cannot happen with a pipe
+}
+
 OutputCapture::Step OutputCapture::commit(std::size_t& taken) {
     const Scratch& sc = scratch();
     if (g_read_then_write || sc.w < 0) return commit_read_first(taken);
@@ -281,24 +304,21 @@ OutputCapture::Step OutputCapture::commit(std::size_t& taken) {
         if (ioctl(fd, FIONREAD, &avail) == 0 && std::size_t(avail) == m_tail && !writers_gone(fd))
             return Step::waiting;
     }
-    ssize_t n;
-    do n = tee(fd, sc.w, sc.cap, SPLICE_F_NONBLOCK);
-    while (n < 0 && errno == EINTR);
-    if (n < 0 && errno == EAGAIN) return Step::empty;
-    if (n < 0 && errno == EINVAL) return commit_read_first(taken); // not a pipe
-    if (n <= 0) return Step::closed;
-    // The copy comes out of the scratch pipe whole: it is empty again for the next commit.
-    std::size_t got = 0;
-    while (got < std::size_t(n)) {
-        ssize_t r = read(sc.r, g_read_buf + got, std::size_t(n) - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        got += std::size_t(r);
-    }
-    if (got != std::size_t(n)) return Step::waiting; // cannot happen: a pipe hands back its bytes
+    // Commits of k_commit_bytes: the app's pipe has room again after each one, so the app
+    // writes on while the daemon writes the next one (a commit holds the pipe full meanwhile).
+    // Only a peek without any newline looks at the whole pipe, for the line it may cut.
+    std::size_t most = std::min(k_commit_bytes, sc.cap);
+    std::size_t got = peek(most);
+    if (got == most && !memchr(g_read_buf, '\n', got)) got = peek(most = sc.cap);
+    if (got == k_peek_empty) return Step::empty;
+    if (got == k_peek_other) return commit_read_first(taken); // not a pipe
+    if (got == 0) return Step::closed;
+    // A peek that filled its size may have stopped inside a line: what follows the last
+    // newline is then no tail, and the next commit takes it.
+    bool complete = got < most;
     const void* nl = memrchr(g_read_buf, '\n', got);
     std::size_t whole = nl ? std::size_t(static_cast<const char*>(nl) - g_read_buf) + 1 : 0;
-    std::size_t len = whole == got ? got : settle_tail(whole, got);
+    std::size_t len = whole == got ? got : whole > 0 && !complete ? whole : settle_tail(whole, got);
     if (len == 0) return Step::waiting;
     if (len == got) m_tail = 0;
 
@@ -333,7 +353,9 @@ OutputCapture::Step OutputCapture::commit(std::size_t& taken) {
         spdlog::error("capture of instance {}: consumed {} of {} bytes committed", m_id, consumed,
                       len);
     taken += len;
-    if (len == got) return Step::committed;
+    // Looked at again, even after a short peek: the writers may be gone (the hang-up that
+    // woke us raises no second event) or more may wait than the scratch pipe could take.
+    if (len == got || !complete) return Step::committed;
     // A writer blocked in the middle of a long write goes on now, and when the pipe fills
     // again it wakes readers only if it found the pipe empty: with the unfinished line left
     // in it, it did not. So look again shortly instead of waiting for an event.

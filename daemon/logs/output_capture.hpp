@@ -65,6 +65,9 @@ class OutputCapture {
     enum class Step { committed, empty, waiting, held, closed };
     Step commit(std::size_t& taken);
     Step commit_read_first(std::size_t& taken);
+    /// tee(2)s at most `most` bytes of the pipe into the read buffer: the count, 0 at the
+    /// pipe's end, or k_peek_empty / k_peek_other (not a pipe).
+    std::size_t peek(std::size_t most);
     /// How many of the `n` peeked bytes (no newline among the last n - whole) go now: whole,
     /// or all when the writers are gone or the pipe is full; 0 to wait for more.
     std::size_t settle_tail(std::size_t whole, std::size_t n);
