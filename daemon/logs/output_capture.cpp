@@ -183,7 +183,7 @@ void OutputCapture::pause() {
     // Room for what the app writes during the pause. Only busy pipes are grown, and only while
     // busy: pipe memory counts against a per-user limit that all of the user's pipes share.
     if (!m_grown) m_grown = fcntl(m_fd.get(), F_SETPIPE_SZ, int(k_big_pipe)) >= 0;
-    m_reactor.modify(m_fd.get(), 0);
+    m_reactor.modify(m_fd.get(), EPOLLET); // a hang-up meanwhile is still reported, once
     m_pause_timer = m_reactor.after(k_pause_ms, [this] { resume(); });
 }
 

@@ -142,7 +142,8 @@ TEST_CASE("journal: a file rotated within the commit is found under its new name
     CHECK(r.bytes == 5);
 }
 
-TEST_CASE("journal: a replaced file of the same name is left alone; an abort undoes in-process") {
+TEST_CASE(
+    "journal: a replaced file of the same name is left alone, and an abort undoes in-process") {
     JournalDir d;
     std::ofstream(d / "out.log") << "old\n";
     auto j = CommitJournal::open(d / "capture.journal");
