@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -53,18 +54,24 @@ bool g_read_then_write = false;
 struct Scratch {
     int r = -1, w = -1;
     std::size_t cap = 0;
-    pid_t owner = 0;
+    bool made = false;
 };
+// Set in a forked child (pthread_atfork): the scratch pipe is then made again.
+bool g_scratch_inherited = false;
 const Scratch& scratch() {
     // Made again in a forked child (the tests' mini daemons): a process killed between its tee
     // and its read leaves bytes in the pipe, which must never be shared.
     static Scratch s;
-    if (s.owner == getpid()) return s;
+    if (s.made && !g_scratch_inherited) return s;
+    g_scratch_inherited = false;
     if (s.r >= 0) close(s.r);
     if (s.w >= 0) close(s.w);
     s = [] {
         Scratch out;
-        out.owner = getpid();
+        out.made = true;
+        static bool registered =
+            pthread_atfork(nullptr, nullptr, [] { g_scratch_inherited = true; }) == 0;
+        (void)registered;
         int p[2];
         if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) return out;
         out.r = p[0];
@@ -112,7 +119,12 @@ OutputCapture::~OutputCapture() {
 }
 
 void OutputCapture::watch() {
-    m_reactor.add(m_fd.get(), k_events, [this](std::uint32_t) { on_readable(); });
+    m_reactor.add(m_fd.get(), k_events, [this](std::uint32_t events) {
+        // Woken by data alone: a hang-up that comes later raises an event of its own.
+        m_data_event = !(events & (EPOLLHUP | EPOLLERR));
+        on_readable();
+        m_data_event = false;
+    });
 }
 
 void OutputCapture::hold() {
@@ -353,8 +365,10 @@ OutputCapture::Step OutputCapture::commit(std::size_t& taken) {
         spdlog::error("capture of instance {}: consumed {} of {} bytes committed", m_id, consumed,
                       len);
     taken += len;
-    // Looked at again, even after a short peek: the writers may be gone (the hang-up that
-    // woke us raises no second event) or more may wait than the scratch pipe could take.
+    // A short peek emptied the pipe (the scratch pipe has as many pages as the largest pipe an
+    // unprivileged app can have): the next write, or the writers' end, wakes us. Else look
+    // again: the hang-up that woke us raises no second event.
+    if (len == got && complete && m_data_event && sc.cap >= k_big_pipe) return Step::empty;
     if (len == got || !complete) return Step::committed;
     // A writer blocked in the middle of a long write goes on now, and when the pipe fills
     // again it wakes readers only if it found the pipe empty: with the unfinished line left

@@ -100,6 +100,7 @@ class OutputCapture {
     bool m_stalled = false;          ///< the stall timer saw the unfinished line not grow
     bool m_cutting = false;          ///< the commit being made cuts a line at the pipe's size
     bool m_cut = false;              ///< the last commit did: a newline next ends that line
+    bool m_data_event = false;       ///< pumping for an event without a hang-up in it
     Stream m_stream;
     LineSplitter m_splitter;
     std::function<void()> m_on_eof;
