@@ -10,6 +10,7 @@
 #include "daemon/continuity/state_store.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/control/handlers/handler.hpp"
+#include "daemon/logs/commit_journal.hpp"
 #include "daemon/reactor/clock.hpp"
 #include "daemon/reactor/reactor.hpp"
 #include "daemon/supervision/child.hpp"
@@ -260,6 +261,16 @@ int run_daemon(const DaemonOptions& opts) {
     UniqueFd(carried.fallback_exe).reset(); // taken over: the old image is not needed
 
     setup_logging(*paths, opts.foreground);
+    // Before any pipe is read: a commit the last daemon left open is finished or undone, so the
+    // lines it wrote but did not take from their pipe are not written twice.
+    auto journal = CommitJournal::open(paths->journal_file());
+    if (!journal) {
+        spdlog::warn("{}; log lines may repeat or go missing if this daemon is killed",
+                     journal.error().message);
+    } else {
+        CommitJournal::install(journal->get());
+        if (auto what = (*journal)->recover().describe(); !what.empty()) spdlog::warn("{}", what);
+    }
 
     sigset_t mask;
     sigemptyset(&mask);

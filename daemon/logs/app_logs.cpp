@@ -1,6 +1,7 @@
 #include "daemon/logs/app_logs.hpp"
 
 #include "common/utf8.hpp"
+#include "daemon/logs/commit_journal.hpp"
 #include "daemon/reactor/clock.hpp"
 
 #include <algorithm>
@@ -212,7 +213,9 @@ std::string AppLogs::problem() const {
             one = "cannot open " + f->path + ": " + std::strerror(f->write_errno);
         else if (f->write_errno)
             one = "cannot write " + f->path + ": " + std::strerror(f->write_errno) +
-                  " (output held, " + std::to_string(f->pending.size()) + " bytes)";
+                  (f->pending.empty()
+                       ? std::string(" (output held in the pipe)")
+                       : " (output held, " + std::to_string(f->pending.size()) + " bytes)");
         else if (f->rotate_errno)
             one = "cannot rotate " + f->path + ": " + std::strerror(f->rotate_errno);
         if (!one.empty()) out += (out.empty() ? "" : "; ") + one;
@@ -245,8 +248,11 @@ std::size_t AppLogs::write_lines(File& f, std::string_view lines) {
     std::string_view rest = lines;
     while (!rest.empty() && f.fd) {
         std::size_t take = rest.size();
-        // Never rotate in the middle of a line (a write that the disk cut short).
-        if (m_max_size > 0 && f.size + take > std::uint64_t(m_max_size) && !f.mid_line) {
+        // Never rotate in the middle of a line (a write that the disk cut short), nor when the
+        // commit journal cannot record one more file (the file then grows for this commit).
+        const CommitJournal* journal = CommitJournal::active();
+        if (m_max_size > 0 && f.size + take > std::uint64_t(m_max_size) && !f.mid_line &&
+            (!journal || journal->room())) {
             // Only whole lines go in, so a line is always whole in exactly one file: as many
             // as fit, or at least one line when the file is empty.
             std::size_t room = f.size < std::uint64_t(m_max_size) ? m_max_size - f.size : 0;
@@ -272,6 +278,8 @@ std::size_t AppLogs::write_lines(File& f, std::string_view lines) {
 std::size_t AppLogs::write_some(File& f, std::string_view bytes) {
     std::size_t off = 0;
     int err = 0;
+    // Recorded before the write, so a daemon killed after it can undo it (commit_journal.hpp).
+    if (CommitJournal* journal = CommitJournal::active()) journal->record(f.fd.get(), f.path);
     while (off < bytes.size()) {
         ssize_t n = ::write(f.fd.get(), bytes.data() + off, bytes.size() - off);
         if (n < 0 && errno == EINTR) continue;
@@ -311,8 +319,30 @@ void AppLogs::rotate(File& f) {
 }
 
 void AppLogs::flush() {
+    write_pending();
+    publish();
+}
+
+bool AppLogs::write_pending() {
     for (Files* fs : all_files())
         for (File* f : {&fs->out, &fs->err, &fs->combined}) write_all(*f);
+    return !blocked();
+}
+
+void AppLogs::drop_pending() {
+    for (Files* fs : all_files())
+        for (File* f : {&fs->out, &fs->err, &fs->combined}) {
+            f->pending.clear();
+            f->mid_line = false;
+            // The files were truncated back: rotation counts from what they hold now.
+            struct stat st {};
+            if (f->fd && fstat(f->fd.get(), &st) == 0 && S_ISREG(st.st_mode))
+                f->size = std::uint64_t(st.st_size);
+        }
+    m_publish.clear();
+}
+
+void AppLogs::publish() {
     if (m_publish.empty()) return;
     auto lines = std::move(m_publish);
     m_publish.clear();

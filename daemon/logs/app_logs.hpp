@@ -7,8 +7,9 @@
 // live followers (LogHub) as the app wrote them.
 //
 // A write that fails (disk full, quota, I/O error) loses nothing: the bytes not written stay
-// queued, in order, and the file is `blocked()` until a later flush() writes them. The captures
-// stop reading the app's pipes meanwhile, so the app blocks, as it does when the disk is slow.
+// queued, in order, and the file is `blocked()` until a later flush() writes them. A capture
+// instead rolls its commit back (drop_pending) and leaves the lines in the app's pipe; either
+// way the app blocks once its pipe is full, as it does when the disk is slow.
 //
 // Files the user named (out_file, error_file, log_file) are opened, rotated and removed with the
 // app user's own file permissions when it runs as another uid (FsIdentity); the default files in
@@ -46,6 +47,14 @@ class AppLogs {
     void add_block(int id, Stream stream, std::string_view block, std::int64_t wall_ms);
     /// Writes the queued lines (rotating first where log_max_size says so), then publishes them.
     void flush();
+    /// flush() in two steps, for a capture commit: writes the queued lines (each write recorded
+    /// in the commit journal first); false when some could not be written (then blocked()).
+    bool write_pending();
+    /// Offers the written lines to followers (once the commit consumed them from the pipe).
+    void publish();
+    /// The commit was rolled back (its files truncated back): forgets its queued lines and
+    /// events, and takes the files' sizes again.
+    void drop_pending();
     /// Empties every file and removes its rotated copies (`rein flush`).
     void truncate();
     /// True while some file has bytes that could not be written (its disk is full, ...).
