@@ -97,3 +97,16 @@ TEST_CASE("a daemon stopped for 10 s: rein says so at once, apps run on, their l
     CHECK(ticks_in_order(log.substr(0, log.rfind('\n') + 1)));
     CHECK(h.row(0)["pid"] == app);
 }
+
+TEST_CASE("a daemon busy past REIN_TIMEOUT but answering pings is waited for") {
+    Home h;
+    // The stop waits out the 3 s kill_timeout of an app that ignores its signals.
+    std::string app =
+        fixture_app("stubborn", {"ignore", "INT", "ignore", "TERM"}, {"kill_timeout: 3000"});
+    REQUIRE(h.rein({"start", h.ecosystem({app})}).code == 0);
+    REQUIRE(h.wait_status("stubborn", "online"));
+    Run stop = h.rein({"stop", "stubborn"}, {"REIN_TIMEOUT=1"});
+    CHECK(stop.code == 0);
+    CHECK(stop.err == "");
+    CHECK(h.rows("stubborn")[0]["status"] == "stopped");
+}
