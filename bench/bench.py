@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """rein and PM2 side by side on this machine. Run through bench/run.sh (which builds rein and
 installs PM2 into bench/.cache); `bench.py SCENARIO...` with scenarios core, logs, cluster,
-handoff, resources (default: all). Prints Markdown tables and writes them to bench/results/.
+handoff, resources, kill9 (default: all). Prints Markdown tables and writes them to
+bench/results/.
 
 Every loop is bounded in count and time; every daemon and app started is stopped at the end.
 Times are wall-clock medians; each command's time includes starting its process (a `/bin/true`
@@ -537,6 +538,13 @@ def resources():
     out()
 
 
+# --- kill9: the daemon killed while apps print and serve (bench/kill9.py) -----------------
+
+def kill9():
+    import kill9 as scenario  # bench/ is on the path: this file's directory
+    scenario.kill9(sys.modules[__name__])
+
+
 def pm2_version():
     # From its package.json: `pm2 --version` would start a daemon in ~/.pm2.
     try:
@@ -548,7 +556,7 @@ def pm2_version():
 
 
 def main():
-    scenarios = sys.argv[1:] or ["core", "logs", "cluster", "handoff", "resources"]
+    scenarios = sys.argv[1:] or ["core", "logs", "cluster", "handoff", "resources", "kill9"]
     os.makedirs(RESULTS, exist_ok=True)
     out(f"<!-- {time.strftime('%Y-%m-%d %H:%M')} on {os.uname().release}, {os.cpu_count()} cores;"
         f" rein: {subprocess.run([REIN, '--version'], capture_output=True, text=True).stdout.strip()};"
@@ -556,7 +564,7 @@ def main():
     try:
         for s in scenarios:
             {"core": core, "logs": logs, "cluster": cluster, "handoff": handoff,
-             "resources": resources}[s]()
+             "resources": resources, "kill9": kill9}[s]()
     finally:
         for c in reversed(cleanups):
             try:

@@ -2,16 +2,20 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 namespace rein::cli {
+
+using namespace std::chrono_literals;
 
 int daemon_timeout_ms() {
     const char* v = std::getenv("REIN_TIMEOUT");
@@ -24,14 +28,39 @@ int daemon_timeout_ms() {
 
 namespace {
 
-std::string no_answer(const Paths& paths) {
-    std::string pid;
+// The pid in reind.pid, or 0.
+int daemon_pid(const Paths& paths) {
+    int n = 0;
     if (FILE* f = std::fopen((paths.home + "/reind.pid").c_str(), "re")) {
-        int n = 0;
-        if (std::fscanf(f, "%d", &n) == 1) pid = " (pid " + std::to_string(n) + ")";
+        if (std::fscanf(f, "%d", &n) != 1) n = 0;
         std::fclose(f);
     }
-    return "the daemon" + pid + " does not answer within " +
+    return n;
+}
+
+// True when /proc says the process is stopped (SIGSTOP, or a debugger's stop): it cannot
+// answer until someone continues it, so waiting longer is pointless.
+bool is_stopped(int pid) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE* f = std::fopen(path, "re");
+    if (!f) return false;
+    char buf[1024];
+    std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    const char* paren = std::strrchr(buf, ')'); // the name may hold spaces and parentheses
+    return paren && paren[1] == ' ' && (paren[2] == 'T' || paren[2] == 't');
+}
+
+// The one sentence for a daemon that said nothing within the wait: why, when /proc tells.
+std::string no_answer(const Paths& paths) {
+    int pid = daemon_pid(paths);
+    if (pid > 0 && is_stopped(pid))
+        return "the daemon (pid " + std::to_string(pid) +
+               ") is stopped (SIGSTOP?) and does not answer; REIN_TIMEOUT sets the wait";
+    std::string named = pid > 0 ? " (pid " + std::to_string(pid) + ")" : "";
+    return "the daemon" + named + " does not answer within " +
            std::to_string(daemon_timeout_ms() / 1000.0).substr(0, 4) +
            " s (stopped, or overloaded?); REIN_TIMEOUT sets the wait in seconds";
 }
@@ -60,17 +89,30 @@ Result<UniqueFd> connect_socket(const Paths& paths, int timeout_ms) {
     }
 }
 
-/// True when the daemon answers a ping on a connection of its own within the time-out.
-bool daemon_answers(const Paths& paths) {
-    int timeout = daemon_timeout_ms();
-    auto fd = connect_socket(paths, timeout);
-    if (!fd) return false;
-    std::string line = protocol::to_line({{"id", 0}, {"cmd", "ping"}});
-    if (::send(fd->get(), line.data(), line.size(), MSG_NOSIGNAL) != ssize_t(line.size()))
-        return false;
-    pollfd p{fd->get(), POLLIN, 0};
-    return poll(&p, 1, timeout) > 0;
-}
+// A ping on a connection of its own, driven by the caller's poll loop: it tells a daemon that
+// is busy with the caller's request (it answers the ping) from one that answers nothing.
+class Ping {
+  public:
+    explicit Ping(const Paths& paths) : m_paths(paths) {}
+    /// Connects and sends when not done yet; a full backlog (EAGAIN) is retried next time.
+    void advance() {
+        if (m_sent) return;
+        auto fd = connect_socket(m_paths, 0);
+        if (!fd) return;
+        std::string line = protocol::to_line({{"id", 0}, {"cmd", "ping"}});
+        if (::send(fd->get(), line.data(), line.size(), MSG_NOSIGNAL) != ssize_t(line.size()))
+            return;
+        m_fd = std::move(*fd);
+        m_sent = true;
+    }
+    /// The descriptor to poll for the answer, or -1 while not sent (poll ignores it).
+    int fd() const { return m_sent ? m_fd.get() : -1; }
+
+  private:
+    const Paths& m_paths;
+    UniqueFd m_fd;
+    bool m_sent = false;
+};
 
 } // namespace
 
@@ -81,13 +123,31 @@ Result<Client> Client::connect(const Paths& paths) {
 }
 
 Status Client::wait_ready(short events) {
+    using Clock = std::chrono::steady_clock;
+    const auto wait = std::chrono::milliseconds(daemon_timeout_ms());
     for (;;) {
-        pollfd p{m_fd.get(), events, 0};
-        int n = poll(&p, 1, daemon_timeout_ms());
-        if (n > 0) return Ok{};
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return make_error("failed", std::string("poll: ") + std::strerror(errno));
-        if (!daemon_answers(m_paths)) return make_error("timeout", no_answer(m_paths));
+        // Half of the wait for the reply alone; then a ping goes out beside it, so that the
+        // whole wait for a daemon that answers nothing stays REIN_TIMEOUT.
+        const auto start = Clock::now(), half = start + wait / 2, deadline = start + wait;
+        std::optional<Ping> ping;
+        bool busy = false;
+        while (!busy) {
+            auto now = Clock::now();
+            if (now >= deadline) return make_error("timeout", no_answer(m_paths));
+            if (now >= half && !ping) ping.emplace(m_paths);
+            if (ping) ping->advance();
+            // While the ping waits for room in the backlog, look again every 20 ms.
+            auto until = ping ? (ping->fd() < 0 ? std::min(deadline, now + 20ms) : deadline) : half;
+            int ms = int(std::chrono::ceil<std::chrono::milliseconds>(until - now).count());
+            pollfd p[2] = {{m_fd.get(), events, 0}, {ping ? ping->fd() : -1, POLLIN, 0}};
+            int n = poll(p, 2, std::max(ms, 0));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return make_error("failed", std::string("poll: ") + std::strerror(errno));
+            if (p[0].revents) return Ok{};
+            // Any sign of life on the ping's connection (an answer, or a close): the daemon
+            // runs and is busy with this request (a stop waiting out kill_timeout): wait on.
+            busy = p[1].revents != 0;
+        }
     }
 }
 

@@ -44,9 +44,10 @@ class Client {
   private:
     Client(UniqueFd fd, Paths paths) : m_fd(std::move(fd)), m_paths(std::move(paths)) {}
     Result<nlohmann::json> read_message();
-    /// Waits until the socket is ready for `events`. Past the time-out a second connection
-    /// asks the daemon for a ping: a daemon that answers is busy with this request (a stop
-    /// waiting out kill_timeout), so waiting goes on; one that does not is reported.
+    /// Waits until the socket is ready for `events`. Halfway through the time-out a second
+    /// connection asks the daemon for a ping: a daemon that answers is busy with this request
+    /// (a stop waiting out kill_timeout), so waiting goes on; one that does not is reported
+    /// when the time-out ends (as stopped when /proc says so), REIN_TIMEOUT after the start.
     Status wait_ready(short events);
 
     UniqueFd m_fd;
@@ -55,8 +56,8 @@ class Client {
     long long m_next_id = 1;
 };
 
-/// How long the CLI waits on a daemon that says nothing before it checks that the daemon still
-/// answers at all: $REIN_TIMEOUT seconds (default 10).
+/// How long the CLI waits on a daemon that answers nothing (not even a ping on a second
+/// connection) before it gives up: $REIN_TIMEOUT seconds (default 10).
 int daemon_timeout_ms();
 
 /// The reind to run, as an absolute path: next to this rein, else on PATH, else $REIND.

@@ -44,10 +44,14 @@ std::string systemd_unit(const UnitParams& p) {
     out += "Environment=" + unit_quote("REIN_HOME=" + p.home) + "\n";
     out += "ExecStart=" + unit_quote(p.reind) + " --foreground --resurrect\n";
     out += "ExecReload=" + unit_quote(p.rein) + " reload all\n";
-    // systemd's SIGTERM goes to reind alone, which stops every app with its own kill_signal and
-    // kill_timeout; only what is left after reind exits gets SIGKILL.
-    out += "KillMode=mixed\n";
-    out += "Restart=on-failure\n\n";
+    // systemd signals reind alone, never the apps: a stop's SIGTERM makes reind stop every app
+    // with its own kill_signal and kill_timeout, and a reind that dies leaves them running
+    // (held by rein-holder) for the next one to adopt.
+    out += "KillMode=process\n";
+    out += "# A reind that dies is started again; it adopts the apps still running, their logs "
+           "and\n# sockets, so the restart is invisible to them.\n";
+    out += "Restart=on-failure\n";
+    out += "RestartSec=1\n\n";
     out += "[Install]\n";
     out += "WantedBy=multi-user.target\n";
     return out;

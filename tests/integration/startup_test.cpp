@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
@@ -53,7 +54,18 @@ TEST_CASE("startup --print shows the systemd unit for this home and starts nothi
     CHECK(has(r.out, "Environment=REIN_HOME=" + h.dir() + "\n"));
     CHECK(has(r.out, std::string("User=") + getpwuid(geteuid())->pw_name + "\n"));
     CHECK(has(r.out, "Type=notify\n"));
+    CHECK(has(r.out, "\nKillMode=process\n"));
+    CHECK(has(r.out, "\nRestart=on-failure\nRestartSec=1\n"));
+    CHECK(has(r.out, "\n# A reind that dies is started again; it adopts the apps still running"));
     CHECK(h.daemon_pid() == 0);
+    // systemd itself finds nothing to say about it, where its verifier is installed.
+    if (access("/usr/bin/systemd-analyze", X_OK) == 0) {
+        std::string unit = h.write("rein-check.service", r.out);
+        std::string cmd =
+            "/usr/bin/systemd-analyze verify " + unit + " >" + h.path("verify.txt") + " 2>&1";
+        CHECK(std::system(cmd.c_str()) == 0);
+        CHECK(h.read("verify.txt") == "");
+    }
 
     Run other = h.rein({"startup", "upstart"});
     CHECK(other.code == 1);

@@ -20,7 +20,10 @@ TEST_CASE("the startup unit runs reind as a notify service that brings back dump
     CHECK(has(unit, "\nEnvironment=REIN_HOME=/home/deploy/.rein\n"));
     CHECK(has(unit, "\nExecStart=/usr/local/bin/reind --foreground --resurrect\n"));
     CHECK(has(unit, "\nExecReload=/usr/local/bin/rein reload all\n"));
-    CHECK(has(unit, "\nKillMode=mixed\n"));
+    // A reind that dies (or that systemd restarts) leaves the apps to the next one.
+    CHECK(has(unit, "\nKillMode=process\n"));
+    CHECK(has(unit, "\nRestart=on-failure\nRestartSec=1\n"));
+    CHECK(has(unit, "restart is invisible"));
     CHECK(has(unit, "\n[Install]\nWantedBy=multi-user.target\n"));
 }
 
