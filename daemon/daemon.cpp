@@ -363,6 +363,7 @@ int run_daemon(const DaemonOptions& opts) {
     // The holder: what it kept for us (a daemon that died, or the image before rein update).
     FdStore fd_store(reactor, *paths);
     std::map<std::string, UniqueFd> held;
+    bool took_over = false; // a same-boot registry.json was adopted
     // None to be had: the first commit's sync says so, once.
     if (auto kept = fd_store.open()) held = std::move(*kept);
     if (resumed) {
@@ -389,7 +390,7 @@ int run_daemon(const DaemonOptions& opts) {
         supervisor.reap(); // children that ended during the handover
     } else {
         // What a daemon that died left running (registry.json).
-        adopt_at_start(ctx, held);
+        took_over = adopt_at_start(ctx, held).took_over;
     }
     held.clear(); // what the state does not name: the next sync has the holder drop it too
     store.set_sync(
@@ -401,7 +402,12 @@ int run_daemon(const DaemonOptions& opts) {
     supervisor.enable_gates();
     store.commit();
     spdlog::info("reind {} serving {} (pid {})", REIN_VERSION, paths->socket(), getpid());
-    if (opts.resurrect) resurrect_at_start(ctx);
+    // Under systemd, Restart=on-failure runs the boot unit's `reind --resurrect` again after a
+    // crash: the adopted registry is what runs now, and dump.json is only for a new boot.
+    if (opts.resurrect && took_over)
+        spdlog::info("resurrect: skipped, the apps of registry.json were adopted instead");
+    else if (opts.resurrect)
+        resurrect_at_start(ctx);
     notify_systemd_ready();
     if (ready_fd >= 0) {
         (void)!write(ready_fd, "ready\n", 6);

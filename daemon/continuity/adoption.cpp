@@ -260,6 +260,7 @@ AdoptionSummary adopt_at_start(Context& ctx, std::map<std::string, UniqueFd>& he
     AdoptionSummary sum;
     auto state = read_state(ctx.paths);
     if (!state) return sum;
+    sum.took_over = true;
 
     std::map<int, Found> found;
     std::vector<std::pair<pid_t, int>> live; // adopted processes whose sockets may be taken

@@ -19,6 +19,9 @@ struct AdoptionSummary {
     int restarted = 0; ///< ended meanwhile, restarting by the policy
     int ended = 0;     ///< ended meanwhile, left stopped or errored by the policy
     int foreign = 0;   ///< their pid is another process now (never signalled)
+    /// A registry.json of this boot was read: the apps it names are the truth now, so a
+    /// --resurrect (systemd restarting a reind that died) must not bring dump.json back on top.
+    bool took_over = false;
 };
 
 /// At start-up (not rein update), with the home lock held: reads registry.json and restores its

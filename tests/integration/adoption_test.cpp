@@ -254,3 +254,30 @@ TEST_CASE("rein update after an adoption: the adopted instances are still watche
     CHECK(first(h, "app")["restarts"] == 1);
     CHECK(processes_of(h, "app") == 1);
 }
+
+TEST_CASE("a reind --resurrect after a kill -9 adopts, and dump.json does not come back on top") {
+    // systemd's Restart=on-failure runs the boot unit's `reind --resurrect` again.
+    Home h;
+    REQUIRE(h.rein({"start", h.ecosystem({fixture_app("saved", {})})}).code == 0);
+    REQUIRE(h.rein({"save"}).code == 0);
+    REQUIRE(h.rein({"delete", "saved"}).code == 0);
+    REQUIRE(h.rein({"start", h.ecosystem({fixture_app("later", {})}, "later.yaml")}).code == 0);
+    REQUIRE(h.wait_status("later", "online"));
+    pid_t later = first(h, "later")["pid"].get<pid_t>();
+    kill_daemon(h);
+
+    pid_t reind = fork();
+    REQUIRE(reind >= 0);
+    if (reind == 0) {
+        setenv("REIN_HOME", h.dir().c_str(), 1);
+        execl(REIND_BIN, "reind", "--resurrect", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int status = -1;
+    REQUIRE(waitpid(reind, &status, 0) == reind); // returns once the detached daemon serves
+    CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    CHECK(h.rows("saved").empty());
+    REQUIRE(h.rows("later").size() == 1);
+    CHECK(first(h, "later")["pid"] == later);
+    CHECK(has(h.read("reind.log"), "resurrect: skipped"));
+}
