@@ -2,6 +2,7 @@
 
 #include "common/files.hpp"
 #include "daemon/reactor/clock.hpp"
+#include "daemon/sockets/fd_passing.hpp"
 #include "daemon/supervision/child.hpp"
 
 #include <cerrno>
@@ -252,22 +253,7 @@ bool FdStore::push(const std::map<std::string, int>& entries) {
 
 bool FdStore::send(const std::string& msg, int fd) {
     if (!m_conn) return false;
-    iovec iov{const_cast<char*>(msg.data()), msg.size()};
-    msghdr mh{};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))];
-    if (fd >= 0) {
-        mh.msg_control = ctl;
-        mh.msg_controllen = sizeof ctl;
-        cmsghdr* c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    ssize_t n;
-    while ((n = sendmsg(m_conn.get(), &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR) {}
+    ssize_t n = send_with_fd(m_conn.get(), msg.data(), msg.size(), fd, 0);
     if (n < 0) return false;
     ++m_sent;
     return true;

@@ -2,6 +2,7 @@
 
 #include "common/files.hpp"
 #include "daemon/reactor/clock.hpp"
+#include "daemon/sockets/fd_passing.hpp"
 #include "daemon/supervision/process_tree.hpp"
 #include "preload/bind_protocol.h"
 
@@ -150,22 +151,8 @@ void BindBroker::on_request(int conn) {
         a = answer(peer, req);
         reply.error = a.error;
     }
-    iovec iov{&reply, sizeof reply};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    if (reply.error == 0 && a.fd >= 0) {
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &a.fd, sizeof(int));
-    }
     // A fresh connection's buffer is empty: a reply this small never waits.
-    (void)!sendmsg(conn, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    (void)!send_with_fd(conn, &reply, sizeof reply, reply.error == 0 ? a.fd : -1, MSG_DONTWAIT);
     drop(conn);
 }
 
