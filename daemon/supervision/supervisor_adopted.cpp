@@ -34,6 +34,9 @@ void Supervisor::adopt_running(int id, UniqueFd pidfd) {
     m_reactor.add(pidfd.get(), EPOLLIN,
                   [this, pid, run](std::uint32_t) { adopted_exit(pid, run); });
     m_pidfds[pid] = std::move(pidfd);
+    // The memory the state recorded is as old as its last commit: `ls` right after adoption
+    // shows the tree as it is now (CPU: since the sample the state recorded).
+    sample(*inst);
     m_registry.changed();
 }
 
