@@ -218,7 +218,11 @@ UniqueFd recover_socket(const SavedFd& saved, std::map<std::string, UniqueFd>& h
                         const std::vector<std::pair<pid_t, int>>& live) {
     if (auto node = held.extract(saved.key)) return std::move(node.mapped());
     for (const auto& [pid, pidfd] : live)
-        if (auto fd = socket_of(pid, pidfd, saved.inode)) return fd;
+        if (auto fd = socket_of(pid, pidfd, saved.inode)) {
+            // The holder did not have it (it died too): the instances still hold the socket.
+            spdlog::info("{}: socket taken back from pid {} (pidfd_getfd)", saved.key, pid);
+            return fd;
+        }
     return {};
 }
 

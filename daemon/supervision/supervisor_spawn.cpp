@@ -263,6 +263,9 @@ void Supervisor::spawn_failed(Instance& inst, const std::string& why, bool short
         spdlog::error("{}[{}]: {}", inst.app, inst.id, why);
         inst.status = Status::errored;
         close_sockets_when_idle(inst.app);
+        // A reload waiting on this launch gives up now (it would wait for ever otherwise).
+        // May erase `inst`.
+        if (!inst.on_ready.empty()) finish_launch(inst, false);
         return;
     }
     // More entries than instances: some are of instances deleted while they waited.

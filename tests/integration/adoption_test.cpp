@@ -2,6 +2,7 @@
 // (same ids, pids, statuses and counters), never starts a duplicate, never signals a pid that
 // is now another process, and starts empty, saying why, from a state it cannot read.
 #include "harness.hpp"
+#include "http.hpp"
 
 #include <doctest/doctest.h>
 
@@ -280,4 +281,34 @@ TEST_CASE("a reind --resurrect after a kill -9 adopts, and dump.json does not co
     REQUIRE(h.rows("later").size() == 1);
     CHECK(first(h, "later")["pid"] == later);
     CHECK(has(h.read("reind.log"), "resurrect: skipped"));
+}
+
+TEST_CASE("daemon and holder both killed: the listen socket comes back from an adopted instance") {
+    Home h;
+    int port = free_port();
+    std::string app = "  - name: web\n    script: " REIN_HTTP_BIN
+                      "\n    instances: 2\n    exec_mode: cluster\n    listen: '127.0.0.1:" +
+                      std::to_string(port) + "'\n";
+    REQUIRE(h.rein({"start", h.ecosystem({app})}).code == 0);
+    REQUIRE(h.wait_status("web", "online", 2));
+    REQUIRE(wait_until([&] { return !http_get(port).empty(); }));
+    json before = h.jlist();
+    pid_t holder = h.holder_pid();
+    REQUIRE(holder > 0);
+    kill_daemon(h);
+    REQUIRE(kill(holder, SIGKILL) == 0); // a double fault: the holder's copies are gone
+    REQUIRE(wait_until([holder] { return !alive(holder); }));
+    CHECK(!http_get(port).empty()); // the instances hold the socket themselves
+
+    json after = h.jlist();
+    REQUIRE(after.size() == 2);
+    for (std::size_t i = 0; i < 2; ++i) CHECK(after[i]["pid"] == before[i]["pid"]);
+    CHECK(has(h.read("reind.log"), "(pidfd_getfd)"));
+    // A rolling reload starts new instances while the old ones hold the port: only a daemon
+    // that has the socket again can give it to them (binding anew would find it in use).
+    REQUIRE(h.rein({"reload", "web"}).code == 0);
+    REQUIRE(h.wait_status("web", "online", 2));
+    for (const auto& row : h.rows("web"))
+        CHECK((row["pid"] != before[0]["pid"] && row["pid"] != before[1]["pid"]));
+    CHECK(!http_get(port).empty());
 }
