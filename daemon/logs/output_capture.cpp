@@ -122,8 +122,8 @@ void OutputCapture::watch() {
     m_reactor.add(m_fd.get(), k_events, [this](std::uint32_t events) {
         // Woken by data alone: a hang-up that comes later raises an event of its own.
         m_data_event = !(events & (EPOLLHUP | EPOLLERR));
-        on_readable();
-        m_data_event = false;
+        // The end of the pipe may have destroyed this object (on_eof): nothing touched then.
+        if (on_readable()) m_data_event = false;
     });
 }
 
@@ -168,11 +168,11 @@ void OutputCapture::carry(std::string_view partial) {
     m_splitter.feed(partial, [](std::string_view) {});
 }
 
-void OutputCapture::on_readable() {
+bool OutputCapture::on_readable() {
     // Also reached while paused: epoll reports a hang-up even on a watch with no events.
     std::int64_t now = mono_us();
     Pumped got = pump(k_turn_budget);
-    if (got.closed) return;
+    if (got.closed) return false;
     if (got.bytes > 0) {
         bool busy = now - m_last_data_us < k_busy_us;
         m_last_data_us = now;
@@ -180,6 +180,7 @@ void OutputCapture::on_readable() {
     }
     // Edge-triggered: lines left behind by the budget raise no new event.
     if (got.more && !m_pause_timer && !m_hold_timer) wake_soon();
+    return true;
 }
 
 void OutputCapture::wake_soon() {

@@ -78,7 +78,8 @@ class OutputCapture {
     void wake_soon();
     void watch();
     Pumped pump(std::size_t budget);
-    void on_readable();
+    /// Pumps for a wake-up; false when the pipe ended, after which this object may be gone.
+    bool on_readable();
     void pause();
     void resume();
     /// The log files took less than was read (disk full): stop reading the pipe, so the app
