@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -114,18 +115,43 @@ static int ask_daemon(int fd, const struct sockaddr* addr, socklen_t len) {
     struct rein_bind_request req;
     if (rein_bind_encode(&req, addr, len, flags) != 0) return REIN_BIND_DECLINE;
 
-    int conn = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (conn < 0) return REIN_BIND_DECLINE;
-    /* A daemon that does not answer within seconds is not waited for forever. */
-    struct timeval limit = {5, 0};
-    setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
-    setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    int result = REIN_BIND_DECLINE;
+    int conn = -1, got = -1;
     struct rein_bind_reply reply;
-    int got = -1;
-    if (connect(conn, (const struct sockaddr*)&g_broker, g_broker_len) == 0 &&
-        send(conn, &req, sizeof req, MSG_NOSIGNAL) == (ssize_t)sizeof req &&
-        receive_reply(conn, &reply, &got) == 0) {
+    /* No daemon answers while `rein update` swaps its image (the broker socket is bound again
+     * a few milliseconds later) or while a killed daemon is not yet replaced: ask again every
+     * 10 ms for up to 2 s before the real bind(), which would find the port held. A daemon
+     * that took the request but did not answer within its time-out is not asked again. */
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int asked = 0;
+    for (int attempt = 0; !asked; ++attempt) {
+        if (attempt > 0) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 > 2000)
+                break;
+            struct timespec pause = {0, 10 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+        if (conn >= 0) close(conn);
+        if (got >= 0) close(got);
+        got = -1;
+        conn = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (conn < 0) return REIN_BIND_DECLINE;
+        /* A daemon that does not answer within seconds is not waited for forever. */
+        struct timeval limit = {5, 0};
+        setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+        setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        if (connect(conn, (const struct sockaddr*)&g_broker, g_broker_len) != 0) {
+            if (errno == ECONNREFUSED || errno == EINTR) continue;
+            break;
+        }
+        /* Closed without an answer: the image that took the request was replaced. */
+        asked = send(conn, &req, sizeof req, MSG_NOSIGNAL) == (ssize_t)sizeof req &&
+                receive_reply(conn, &reply, &got) == 0;
+    }
+    int result = REIN_BIND_DECLINE;
+    if (asked) {
         if (reply.error != 0)
             result = reply.error;
         else if (got >= 0) {
