@@ -42,6 +42,10 @@ constexpr std::int64_t k_hold_retry_ms = 250;
 // does not grow for this long, its writer is taken to be blocked and the line is cut (or the
 // pipe grown, first).
 constexpr std::int64_t k_stall_ms = 50;
+// While an unfinished line waits in the pipe, how often the pipe is looked at even without an
+// event: a wake-up the edge-triggered watch misses (a writer that goes on mid-write into a pipe
+// that was not empty wakes nobody) then costs this much latency, never a stuck app.
+constexpr std::int64_t k_tail_poll_ms = 100;
 constexpr std::uint32_t k_events = EPOLLIN | EPOLLET;
 // The size of a commit when whole lines are there (see commit()).
 constexpr std::size_t k_commit_bytes = 256 * 1024;
@@ -229,6 +233,7 @@ OutputCapture::Pumped OutputCapture::pump(std::size_t budget) {
         close_pipe(); // may destroy this object
         return {taken, true};
     }
+    if (step == Step::waiting && m_tail > 0) recheck(k_tail_poll_ms, false);
     return {taken, false, step == Step::committed};
 }
 
