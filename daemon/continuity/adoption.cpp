@@ -196,21 +196,8 @@ Found find_process(const Instance& inst) {
 // A socket of `pid` whose inode is `inode`, duplicated through its pidfd; invalid if none.
 UniqueFd socket_of(pid_t pid, int pidfd, std::uint64_t inode) {
     if (!inode || pidfd < 0) return {};
-    std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-    std::string want = "socket:[" + std::to_string(inode) + "]";
-    DIR* d = opendir(dir.c_str());
-    if (!d) return {};
-    UniqueFd out;
-    while (dirent* e = readdir(d)) {
-        if (e->d_name[0] == '.') continue;
-        char target[64];
-        ssize_t n = readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
-        if (n <= 0 || std::string(target, std::size_t(n)) != want) continue;
-        out = take_fd(pidfd, std::atoi(e->d_name));
-        break;
-    }
-    closedir(d);
-    return out;
+    int fd = socket_fd_of(pid, {std::to_string(inode)});
+    return fd < 0 ? UniqueFd() : take_fd(pidfd, fd);
 }
 
 // A socket the state names: the holder's copy, else an adopted instance's, else none.

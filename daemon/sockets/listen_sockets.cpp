@@ -1,10 +1,12 @@
 #include "daemon/sockets/listen_sockets.hpp"
 
 #include "common/listen_address.hpp"
+#include "daemon/supervision/proc_state.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
@@ -48,21 +50,10 @@ std::string holder_of(const std::vector<std::string>& inodes) {
     std::string found;
     while (dirent* p = readdir(proc)) {
         if (p->d_name[0] < '0' || p->d_name[0] > '9') continue;
-        std::string fd_dir = std::string("/proc/") + p->d_name + "/fd";
-        DIR* fds = opendir(fd_dir.c_str());
-        if (!fds) continue;
-        while (dirent* f = readdir(fds)) {
-            char target[64];
-            std::string link = fd_dir + "/" + f->d_name;
-            ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
-            if (n <= 0) continue;
-            std::string t(target, std::size_t(n));
-            for (const auto& inode : inodes)
-                if (t == "socket:[" + inode + "]") found = p->d_name;
-            if (!found.empty()) break;
+        if (socket_fd_of(pid_t(std::atoi(p->d_name)), inodes) >= 0) {
+            found = p->d_name;
+            break;
         }
-        closedir(fds);
-        if (!found.empty()) break;
     }
     closedir(proc);
     if (found.empty()) return {};

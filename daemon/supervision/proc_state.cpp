@@ -23,6 +23,7 @@ ProcStat proc_stat(pid_t pid) {
     const char* p = stat.c_str() + close + 2; // field 3, the state
     char state = *p;
     for (int field = 3; p && field <= 52; ++field) {
+        if (field == 4) out.ppid = pid_t(std::strtol(p, nullptr, 10));
         if (field == 5) out.pgid = pid_t(std::strtol(p, nullptr, 10));
         if (field == 22) out.start = std::strtoull(p, nullptr, 10);
         if (field == 52) out.status = int(std::strtol(p, nullptr, 10));
@@ -38,6 +39,25 @@ std::optional<int> zombie_status(pid_t pid, std::uint64_t start) {
     ProcStat s = proc_stat(pid);
     if (s.start != start) return std::nullopt;
     return s.status;
+}
+
+int socket_fd_of(pid_t pid, const std::vector<std::string>& inodes) {
+    std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+    DIR* d = opendir(dir.c_str());
+    if (!d) return -1;
+    int found = -1;
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        char target[64];
+        ssize_t n = readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
+        if (n <= 0) continue;
+        std::string t(target, std::size_t(n));
+        for (const auto& inode : inodes)
+            if (t == "socket:[" + inode + "]") found = std::atoi(e->d_name);
+        if (found >= 0) break;
+    }
+    closedir(d);
+    return found;
 }
 
 bool group_running(pid_t pgid) {

@@ -6,13 +6,16 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace rein::daemon {
 
 /// The fields of /proc/PID/stat the daemon needs.
 struct ProcStat {
     char state = 0;            ///< 'R', 'S', 'Z', ...; 0 when the pid does not exist
+    pid_t ppid = 0;            ///< field 4
     pid_t pgid = 0;            ///< field 5
     std::uint64_t start = 0;   ///< field 22, clock ticks since boot
     std::optional<int> status; ///< field 52: the wait status once it has exited (zombie)
@@ -24,6 +27,10 @@ ProcStat proc_stat(pid_t pid);
 /// The wait status of the process `pid` that started at `start`, once it has exited and is a
 /// zombie; nothing while it runs, when it is gone altogether, or when `pid` is another process.
 std::optional<int> zombie_status(pid_t pid, std::uint64_t start);
+
+/// The number of a descriptor of `pid` that is one of the sockets `inodes` (as /proc writes
+/// them: "socket:[INODE]"), or -1.
+int socket_fd_of(pid_t pid, const std::vector<std::string>& inodes);
 
 /// True while a process of group `pgid` runs (zombies do not count: see group_alive).
 bool group_running(pid_t pgid);

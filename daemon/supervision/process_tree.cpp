@@ -1,4 +1,5 @@
 #include "daemon/supervision/process_tree.hpp"
+#include "daemon/supervision/proc_state.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -34,12 +35,7 @@ std::string read_proc_text(const std::string& path, std::size_t cap) {
 }
 
 pid_t parent_of(pid_t pid) {
-    // Field 4 of /proc/PID/stat, after the command name in parentheses (which may hold any
-    // character, ')' included: the last one ends it).
-    std::string stat = read_proc_text("/proc/" + std::to_string(pid) + "/stat", 4096);
-    auto close = stat.rfind(')');
-    if (close == std::string::npos || close + 4 >= stat.size()) return 0;
-    return pid_t(std::strtol(stat.c_str() + close + 4, nullptr, 10));
+    return proc_stat(pid).ppid;
 }
 
 void children_of(pid_t pid, std::vector<pid_t>& out) {
@@ -95,21 +91,9 @@ std::vector<ProcId> with_descendants(const std::vector<pid_t>& roots) {
 } // namespace
 
 ProcId proc_id_of(pid_t pid) {
-    ProcId out{pid, 0, 0};
-    std::string stat = read_proc_text("/proc/" + std::to_string(pid) + "/stat", 1024);
-    // The command name may hold spaces and parentheses: fields are counted after the last ')'.
-    auto close = stat.rfind(')');
-    if (close == std::string::npos || close + 2 >= stat.size()) return out;
-    const char* p = stat.c_str() + close + 2; // field 3, the state
-    if (*p == 'Z' || *p == 'X') return out;
-    for (int field = 3; field < 22; ++field) {
-        if (field == 5) out.pgid = pid_t(std::strtol(p, nullptr, 10));
-        p = std::strchr(p, ' ');
-        if (!p) return out;
-        ++p;
-    }
-    out.start = std::strtoull(p, nullptr, 10);
-    return out;
+    ProcStat s = proc_stat(pid);
+    if (s.state == 0 || s.state == 'Z' || s.state == 'X') return {pid, 0, 0};
+    return {pid, s.start, s.pgid};
 }
 
 bool still_running(const ProcId& p) {
