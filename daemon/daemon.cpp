@@ -10,6 +10,7 @@
 #include "daemon/continuity/state_store.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/control/handlers/handler.hpp"
+#include "daemon/flags.hpp"
 #include "daemon/logs/commit_journal.hpp"
 #include "daemon/reactor/clock.hpp"
 #include "daemon/reactor/reactor.hpp"
@@ -274,7 +275,7 @@ int run_daemon(const DaemonOptions& opts) {
 
     sigset_t mask;
     sigemptyset(&mask);
-    for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&mask, s);
+    for (const HandledSignal& s : daemon_signals()) sigaddset(&mask, s.number);
     sigprocmask(SIG_BLOCK, &mask, nullptr);
     signal(SIGPIPE, SIG_IGN);
     UniqueFd sigfd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));

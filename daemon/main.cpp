@@ -1,6 +1,8 @@
-// reind: the rein daemon. Everything lives in the rein_daemon library; this only reads flags.
+// reind: the rein daemon. Everything lives in the rein_daemon library; this only reads flags
+// (their table is daemon/flags.cpp).
 // (stdio, not iostreams: iostreams' start-up touches pages the idle daemon would then keep.)
 #include "daemon/daemon.hpp"
+#include "daemon/flags.hpp"
 #include "daemon/supervision/child.hpp"
 
 #include <cstdio>
@@ -9,34 +11,37 @@
 
 int main(int argc, char** argv) {
     rein::daemon::DaemonOptions opts;
+    using rein::daemon::Flag;
     for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--foreground") || !std::strcmp(argv[i], "-f")) {
+        const rein::daemon::FlagDef* def = rein::daemon::find_daemon_flag(argv[i]);
+        if (!def || (def->value && i + 1 >= argc)) {
+            std::fprintf(stderr, "reind: %s option '%s' (see reind --help)\n",
+                         def ? "a value must follow" : "unknown", argv[i]);
+            return 2;
+        }
+        switch (def->flag) {
+        case Flag::foreground:
             opts.foreground = true;
-        } else if (!std::strcmp(argv[i], "--resurrect")) {
+            break;
+        case Flag::resurrect:
             opts.resurrect = true;
-        } else if (!std::strcmp(argv[i], "--resume") && i + 1 < argc) {
+            break;
+        case Flag::resume:
             opts.resume_fd = std::atoi(argv[++i]);
-        } else if (!std::strcmp(argv[i], "--resume-failed") && i + 1 < argc) {
+            break;
+        case Flag::resume_failed:
             opts.resume_failed = argv[++i];
-        } else if (!std::strcmp(argv[i], "--handover-format")) {
+            break;
+        case Flag::handover_format:
             // rein update asks this before it execs a binary: the state layout it reads.
             std::printf("%d\n", rein::daemon::k_handover_format);
             return 0;
-        } else if (!std::strcmp(argv[i], "--version")) {
+        case Flag::version:
             std::printf("reind %s\n", REIN_VERSION);
             return 0;
-        } else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
-            std::fputs("usage: reind [--foreground] [--resurrect]\n"
-                       "  The rein daemon. `rein` starts it on demand; --foreground keeps it\n"
-                       "  attached (systemd, containers). State lives in $REIN_HOME (~/.rein).\n"
-                       "  --resurrect brings back the apps of dump.json once serving; under\n"
-                       "  systemd (NOTIFY_SOCKET) it says READY=1 after that.\n"
-                       "  --handover-format and --resume FD are for `rein update` only.\n",
-                       stdout);
+        case Flag::help:
+            rein::daemon::print_daemon_usage();
             return 0;
-        } else {
-            std::fprintf(stderr, "reind: unknown option '%s' (see reind --help)\n", argv[i]);
-            return 2;
         }
     }
     // Room for the daemon's own descriptors (every app's pipes, clients, log files): a crash
