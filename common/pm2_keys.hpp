@@ -1,7 +1,8 @@
 #pragma once
 // Every app key any PM2 version's schema (lib/API/schema.json) knows, and what rein makes of it;
 // and PM2's CLI verbs with their rein equivalents. The ecosystem parser classifies keys with this
-// table, and docs/migrating-from-pm2.md is generated from it, so the two cannot drift.
+// table, and docs/migrating-from-pm2.md and rein-ecosystem(5) are generated from it, so they
+// cannot drift.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,8 @@ struct Pm2Key {
     Pm2KeyKind kind;
     std::string_view target; ///< alias: the rein key it names
     std::string_view note;   ///< what rein does with it (Markdown, one sentence or two)
+    /// A rein key: its value when the file does not set it (Markdown; rein-ecosystem(5)).
+    std::string_view default_value = {};
 };
 
 /// Every known app key; `env_<PROFILE>` is matched by prefix, not listed.
