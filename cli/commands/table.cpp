@@ -32,6 +32,7 @@ Runner setup_ecosystem(CLI::App& sub);
 Runner setup_start_or_restart(CLI::App& sub);
 Runner setup_start_or_reload(CLI::App& sub);
 Runner setup_import(CLI::App& sub);
+Runner setup_completion(CLI::App& sub);
 
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
@@ -75,10 +76,14 @@ const std::vector<CommandDef>& command_table() {
         {"env", "print the environment of an instance, one KEY=value a line", {}, setup_env},
         {"pid", "print the pids of an app (of every app without a name)", {}, setup_pid},
         {"id", "print the instance ids of an app", {}, setup_id},
-        {"prettylist", "print the process list as PM2 does (node util.inspect layout)", {}, setup_prettylist},
+        {"prettylist",
+         "print the process list as PM2 does (node util.inspect layout)",
+         {},
+         setup_prettylist},
         {"cleardump", "empty dump.json (resurrect then brings back nothing)", {}, setup_cleardump},
         {"ecosystem", "write a starter ecosystem.config.js here", {"init"}, setup_ecosystem},
         {"import", "bring in the apps of PM2's saved list (pm2 save)", {}, setup_import},
+        {"completion", "print a shell completion script (bash, zsh, fish)", {}, setup_completion},
     };
     return table;
 }
