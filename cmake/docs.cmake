@@ -61,3 +61,9 @@ install(FILES ${REIN_COMPLETION_DIR}/rein
 install(FILES ${REIN_COMPLETION_DIR}/_rein DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
 install(FILES ${REIN_COMPLETION_DIR}/rein.fish
   DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
+
+if(REIN_TESTS)
+  add_test(NAME "man pages render without warnings"
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/man_lint.sh ${REIN_MAN_SOURCES})
+  set_tests_properties("man pages render without warnings" PROPERTIES SKIP_RETURN_CODE 77)
+endif()

@@ -16,6 +16,8 @@ command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
 # The recipes test (tests/integration/recipes_test.cpp) runs docs/cluster.md's Python servers.
 pkgs+=(gunicorn uvicorn)
+# The man page test renders the generated pages (groff) and reads their NAME line (lexgrog).
+pkgs+=(groff-base man-db)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -148,6 +148,18 @@ TEST_CASE("zsh and fish completion scripts parse (skipped when the shell is abse
         std::string out = run_shell(h, "sh", shell + " -n " + sh_quote(file) + "\n", &code);
         CHECK_MESSAGE(code == 0, out);
     }
+    // fish answers for a command line by itself (complete -C): the running app is offered.
+    if (run_shell(h, "sh", "command -v fish >/dev/null && echo here\n") == "here\n") {
+        REQUIRE(h.rein({"start", fixture(), "--name", "fishy"}).code == 0);
+        REQUIRE(h.wait_status("fishy", "online"));
+        const std::string dir = std::string(REIN_BIN).substr(0, std::string(REIN_BIN).rfind('/'));
+        const std::string out = run_shell(
+            h, "fish",
+            "set PATH " + sh_quote(dir) + " $PATH\nsource " + sh_quote(h.path("rein.fish")) +
+                "\ncomplete -C 'rein stop '\ncomplete -C 'rein logs --li'\n");
+        CHECK(has(out, "fishy\n"));
+        CHECK(has(out, "--lines\t"));
+    }
     Run bad = h.rein({"completion", "tcsh"});
     CHECK(bad.code == 2);
     CHECK(has(bad.err, "tcsh"));
