@@ -13,7 +13,8 @@ using K = Pm2KeyKind;
 const std::vector<Pm2Key> k_keys = {
     // rein keys, in docs/ecosystem.md's order.
     {"name", K::rein, "", "App name.", "the script's file name without its extension"},
-    {"script", K::rein, "", "Program to run; a folder runs its `index.js`.", "none: required"},
+    {"script", K::rein, "", "Program to run; a folder runs its `index.js`.",
+     "none, the key is required"},
     {"args", K::rein, "", "A string split like a shell, or a list.", "none"},
     {"interpreter", K::rein, "", "Program that runs the script; `none` execs it.",
      "by extension: `.js .mjs .cjs` node, `.py` python3, `.sh` bash, `.rb` ruby, `.pl` perl, "

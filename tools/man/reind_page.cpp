@@ -26,7 +26,7 @@ std::string example_unit() {
     while (start < unit.size()) {
         auto end = unit.find('\n', start);
         if (end == std::string::npos) end = unit.size();
-        out += text(unit.substr(start, end - start)) + "\n";
+        out += verbatim(unit.substr(start, end - start)) + "\n";
         start = end + 1;
     }
     return out + ".EE\n";

@@ -18,6 +18,12 @@ std::string escaped(std::string_view s, bool minus) {
     return out;
 }
 
+/// A leading '.' or '\'' would make the line a request: \& in front keeps it text.
+std::string guarded(std::string line) {
+    if (!line.empty() && (line[0] == '.' || line[0] == '\'')) line = "\\&" + line;
+    return line;
+}
+
 } // namespace
 
 std::string text(std::string_view markdown) {
@@ -33,8 +39,11 @@ std::string text(std::string_view markdown) {
         }
     }
     if (code) out += "\\fR";
-    if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
-    return out;
+    return guarded(out);
+}
+
+std::string verbatim(std::string_view line) {
+    return guarded(escaped(line, true));
 }
 
 std::string bold(std::string_view word) {

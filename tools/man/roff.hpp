@@ -9,6 +9,10 @@ namespace rein::man {
 /// notes are Markdown), a leading '.' or '\'' kept from reading as a request.
 std::string text(std::string_view markdown);
 
+/// A line shown verbatim (inside .EX/.EE): backslashes and minus signs escaped, a leading '.'
+/// or '\'' guarded.
+std::string verbatim(std::string_view line);
+
 /// A literal word in bold (a command, an option, a key), its hyphens as \- so that they copy as
 /// the ASCII minus a shell needs.
 std::string bold(std::string_view word);
