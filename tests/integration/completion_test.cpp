@@ -164,3 +164,17 @@ TEST_CASE("zsh and fish completion scripts parse (skipped when the shell is abse
     CHECK(bad.code == 2);
     CHECK(has(bad.err, "tcsh"));
 }
+
+TEST_CASE("completion install writes the bash script where bash-completion looks") {
+    Home h;
+    Run r = h.rein({"completion", "install"}, {"XDG_DATA_HOME=" + h.path("data")});
+    CHECK(r.code == 0);
+    const std::string file = h.path("data/bash-completion/completions/rein");
+    CHECK(has(r.out, file));
+    CHECK(slurp(file) == h.rein({"completion", "bash"}).out);
+    // Without XDG_DATA_HOME: under HOME.
+    r = h.rein({"completion", "install"}, {"XDG_DATA_HOME=", "HOME=" + h.path("home")});
+    CHECK(r.code == 0);
+    CHECK_FALSE(slurp(h.path("home/.local/share/bash-completion/completions/rein")).empty());
+    CHECK(h.daemon_pid() == 0);
+}
