@@ -121,7 +121,7 @@ TEST_CASE("completion: positionals complete by their kind, ecosystem globs match
     for (const auto& s : signals) CHECK(parse_signal(s));
 }
 
-TEST_CASE("reind(8) names every flag and handled signal; --help comes from the same table") {
+TEST_CASE("reind(8) names every flag and handled signal, the table --help is printed from") {
     const std::string page = man::reind_page();
     for (const auto& f : daemon::daemon_flags()) {
         CAPTURE(f.name);
