@@ -4,6 +4,7 @@
 #include "cli/render/completion.hpp"
 #include "cli/command.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>

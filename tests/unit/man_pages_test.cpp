@@ -2,7 +2,9 @@
 // command, alias and option of the CLI, every reind flag and signal, every ecosystem key, every
 // environment variable the sources read.
 #include "cli/command.hpp"
+#include "cli/global_options.hpp"
 #include "cli/render/completion.hpp"
+#include "cli/run.hpp"
 #include "common/ecosystem.hpp"
 #include "common/env_vars.hpp"
 #include "common/pm2_keys.hpp"
@@ -16,6 +18,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -178,4 +181,35 @@ TEST_CASE("every environment variable the sources read or set for apps is in the
         }
     }
     CHECK(seen > 10); // the scan did find the sources
+}
+
+TEST_CASE("the global options of the man page and completion are those rein --help shows") {
+    // run() builds its own command line; until it calls add_global_options, this is what keeps
+    // the two lists equal.
+    std::ostringstream captured;
+    auto* old = std::cout.rdbuf(captured.rdbuf());
+    std::vector<std::string> words = {"rein", "--help"};
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    const int code = cli::run(int(argv.size()), argv.data());
+    std::cout.rdbuf(old);
+    CHECK(code == 0);
+    const std::string help = captured.str();
+    CHECK(help.rfind(std::string("rein: ") + cli::k_rein_summary + "\n", 0) == 0);
+    std::set<std::string> shown;
+    const auto from = help.find("Options:\n"), to = help.find("Subcommands:");
+    REQUIRE(from != std::string::npos);
+    std::istringstream lines(help.substr(from, to - from));
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream first(line);
+        std::string names;
+        first >> names; // "-h,--help"
+        if (names.empty() || names[0] != '-') continue;
+        std::istringstream parts(names);
+        for (std::string name; std::getline(parts, name, ',');) shown.insert(name);
+    }
+    std::set<std::string> documented;
+    for (const auto& opt : cli::global_option_docs())
+        documented.insert(opt.names.begin(), opt.names.end());
+    CHECK(shown == documented);
 }
