@@ -59,12 +59,4 @@ std::vector<OptionDoc> global_option_docs() {
     return visible_options(root, true);
 }
 
-std::string option_synopsis(const OptionDoc& opt) {
-    std::string out;
-    for (const auto& name : opt.names) out += (out.empty() ? "" : ", ") + name;
-    if (opt.positional) return out + (opt.repeated ? "..." : "");
-    if (!opt.value.empty()) out += " " + opt.value;
-    return out;
-}
-
 } // namespace rein::cli

@@ -34,7 +34,4 @@ std::vector<CommandDoc> command_docs();
 /// rein's own options (add_global_options, and -h/--help).
 std::vector<OptionDoc> global_option_docs();
 
-/// "--lines INT", "-a, --update-env", "selector..." as a help line names it.
-std::string option_synopsis(const OptionDoc& opt);
-
 } // namespace rein::cli

@@ -33,11 +33,13 @@ std::vector<std::string> signal_words();
 /// The script for `shell` ("bash", "zsh", "fish"); nullopt for another shell.
 std::optional<std::string> completion_script(std::string_view shell);
 
-/// Each shell's generator (completion_bash.cpp, completion_zsh.cpp, completion_fish.cpp).
+/// The bash script: a _rein function and `complete -F` (completion_bash.cpp).
 std::string bash_script(const std::vector<CommandDoc>& commands,
                         const std::vector<OptionDoc>& globals);
+/// The zsh script: a #compdef function over _arguments (completion_zsh.cpp).
 std::string zsh_script(const std::vector<CommandDoc>& commands,
                        const std::vector<OptionDoc>& globals);
+/// The fish script: `complete` lines (completion_fish.cpp).
 std::string fish_script(const std::vector<CommandDoc>& commands,
                         const std::vector<OptionDoc>& globals);
 
