@@ -28,9 +28,9 @@ std::string command_line(const cli::CommandDoc& cmd) {
     return out;
 }
 
+/// The help text as a sentence: its own words (a leading `all` or `bash` stays as typed), a period.
 std::string sentence(std::string s) {
     if (!s.empty() && s.back() != '.') s += '.';
-    if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = char(s[0] - 'a' + 'A');
     return s;
 }
 
