@@ -1,5 +1,6 @@
 // reind: the rein daemon. Everything lives in the rein_daemon library; this only reads flags.
 // (stdio, not iostreams: iostreams' start-up touches pages the idle daemon would then keep.)
+#include "common/version.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/supervision/child.hpp"
 
@@ -23,7 +24,7 @@ int main(int argc, char** argv) {
             std::printf("%d\n", rein::daemon::k_handover_format);
             return 0;
         } else if (!std::strcmp(argv[i], "--version")) {
-            std::printf("reind %s\n", REIN_VERSION);
+            std::printf("%s\n", rein::version_line("reind").c_str());
             return 0;
         } else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
             std::fputs("usage: reind [--foreground] [--resurrect]\n"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
                        "  attached (systemd, containers). State lives in $REIN_HOME (~/.rein).\n"
                        "  --resurrect brings back the apps of dump.json once serving; under\n"
                        "  systemd (NOTIFY_SOCKET) it says READY=1 after that.\n"
+                       "  --version prints its version and git revision.\n"
                        "  --handover-format and --resume FD are for `rein update` only.\n",
                        stdout);
             return 0;
