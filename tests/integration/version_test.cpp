@@ -82,7 +82,7 @@ TEST_CASE("rein --version, -v and reind --version print the version and the git 
     CHECK(h.daemon_pid() == 0); // asking the version starts nothing
 }
 
-TEST_CASE("ping prints the daemon's and the CLI's lines; another build gets a warning") {
+TEST_CASE("ping prints the daemon's line and its own, warning when they are two builds") {
     std::string rev = revision_of(version_of(REIN_BIN));
     SUBCASE("the same build: two lines, no warning") {
         Home h;
