@@ -7,11 +7,19 @@
 # Part 2, where a docker engine answers: builds the image, runs it, waits until docker reports it
 # healthy, asks the app over HTTP, stops it (exit status 0). Without an engine part 2 says why and
 # the script exits 77 (skipped).
-# Usage: tests/packaging/docker_test.sh [--healthcheck-only]   (BUILD=build, relative to the root)
+# Usage: tests/packaging/docker_test.sh [--healthcheck-only] [BUILD_DIR]
+# (BUILD_DIR: $BUILD, else build/ of the source tree; tests/packaging/run.sh passes it.)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-build}
+only_healthcheck=
+for arg in "$@"; do
+  case $arg in
+  --healthcheck-only) only_healthcheck=1 ;;
+  *) build=$arg ;;
+  esac
+done
 case $build in /*) ;; *) build=$root/$build ;; esac
 dockerfile=$root/packaging/Dockerfile
 say() { echo "docker_test: $*"; }
@@ -113,7 +121,7 @@ run_pid=
 if health; then fail "the health check passed after rein run had ended"; fi
 no_daemon || fail "the health check started a daemon after rein run had ended"
 say "unhealthy once rein run has ended, and no daemon was started"
-[ "${1:-}" = --healthcheck-only ] && exit 0
+[ -z "$only_healthcheck" ] || exit 0
 
 # Part 2: the image itself.
 command -v docker >/dev/null || skip "docker: no docker client on this machine: image not built, skipped"
