@@ -35,15 +35,18 @@ std::string version_of(const std::string& program) {
 }
 
 // A copy of reind at `path` whose revision reads `other` (same length as `rev`): the bytes after
-// the "rein-revision=" tag that common/version.cpp keeps in the binary are rewritten.
+// the "rein-revision=" tag that common/version.cpp keeps in the binary are rewritten, in every
+// copy (a debug build has a second one in its debug information).
 void write_other_build(const std::string& path, const std::string& rev, const std::string& other) {
     REQUIRE(other.size() == rev.size());
     std::string bin = slurp(REIND_BIN);
     std::string tagged = "rein-revision=" + rev + std::string(1, '\0');
-    auto at = bin.find(tagged);
-    REQUIRE(at != std::string::npos);
-    CHECK(bin.find(tagged, at + 1) == std::string::npos); // one copy: patching it is enough
-    bin.replace(at + 14, rev.size(), other);
+    int copies = 0;
+    for (auto at = bin.find(tagged); at != std::string::npos; at = bin.find(tagged, at + 1)) {
+        bin.replace(at + 14, rev.size(), other);
+        ++copies;
+    }
+    REQUIRE(copies > 0);
     std::ofstream(path, std::ios::binary) << bin;
     REQUIRE(chmod(path.c_str(), 0755) == 0);
 }
