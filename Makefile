@@ -84,3 +84,12 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-check $(FUZZ_BUILD)
+
+# The container image (packaging/Dockerfile, docs/docker.md): the .deb built on Debian 12 and
+# installed in a slim image whose entrypoint is `rein run`. Needs a running docker engine. The
+# context has no .git, so the revision `rein --version` shows is passed in.
+DOCKER_TAG ?= rein
+.PHONY: docker
+docker:
+	docker build -f packaging/Dockerfile -t $(DOCKER_TAG) \
+	  --build-arg REIN_REVISION=$$(cmake -DSOURCE_DIR=$(CURDIR) -P cmake/revision.cmake) .

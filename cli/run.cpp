@@ -1,6 +1,7 @@
 #include "cli/run.hpp"
 
 #include "cli/command.hpp"
+#include "common/version.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -11,7 +12,7 @@ namespace rein::cli {
 int run(int argc, char** argv) {
     CLI::App app{"rein: a process manager for programs in any language (PM2's workflow)", "rein"};
     app.require_subcommand(1);
-    app.set_version_flag("-v,--version", std::string("rein ") + REIN_VERSION);
+    app.set_version_flag("-v,--version", version_line("rein"));
     bool no_color = false;
     app.add_flag("--no-color", no_color, "no colours even on a terminal");
 

@@ -4,6 +4,7 @@
 #include "common/files.hpp"
 #include "common/paths.hpp"
 #include "common/protocol.hpp"
+#include "common/version.hpp"
 #include "daemon/continuity/adoption.hpp"
 #include "daemon/continuity/fd_store.hpp"
 #include "daemon/continuity/handover.hpp"
@@ -370,23 +371,26 @@ int run_daemon(const DaemonOptions& opts) {
     if (resumed) {
         // The hand-over carried the originals: the holder's duplicates are not needed.
         held.clear();
-        std::string previous = resumed->version;
+        std::string previous = resumed->version, previous_revision = resumed->revision;
         Responder requester = restore_handover(ctx, server, std::move(*resumed));
         if (opts.resume_failed.empty()) {
             ctx.updated_wall = wall_ms();
-            spdlog::info("update: reind {} took over from {}: {} apps, {} instances", REIN_VERSION,
-                         previous, registry.apps().size(), registry.instances().size());
+            spdlog::info("update: {} took over from {}: {} apps, {} instances",
+                         version_line("reind"), version_line("reind", previous, previous_revision),
+                         registry.apps().size(), registry.instances().size());
             requester.ok({{"version", REIN_VERSION},
                           {"previous_version", previous},
+                          {"revision", revision()},
+                          {"previous_revision", previous_revision},
                           {"pid", getpid()},
                           {"apps", registry.apps().size()},
                           {"instances", registry.instances().size()}});
         } else {
             spdlog::error("update: the new reind could not take over ({}); {} carries on",
-                          opts.resume_failed, REIN_VERSION);
-            requester.fail("update_failed",
-                           "the new reind could not take over (" + opts.resume_failed +
-                               "); reind " REIN_VERSION " carries on, nothing was changed");
+                          opts.resume_failed, version_line("reind"));
+            requester.fail("update_failed", "the new reind could not take over (" +
+                                                opts.resume_failed + "); " + version_line("reind") +
+                                                " carries on, nothing was changed");
         }
         supervisor.reap(); // children that ended during the handover
     } else {
@@ -402,7 +406,7 @@ int run_daemon(const DaemonOptions& opts) {
     registry.on_commit = [&store] { store.commit(); };
     supervisor.enable_gates();
     store.commit();
-    spdlog::info("reind {} serving {} (pid {})", REIN_VERSION, paths->socket(), getpid());
+    spdlog::info("{} serving {} (pid {})", version_line("reind"), paths->socket(), getpid());
     // Under systemd, Restart=on-failure runs the boot unit's `reind --resurrect` again after a
     // crash: the adopted registry is what runs now, and dump.json is only for a new boot.
     if (opts.resurrect && took_over)

@@ -1,6 +1,7 @@
 // reind: the rein daemon. Everything lives in the rein_daemon library; this only reads flags
 // (their table is daemon/flags.cpp).
 // (stdio, not iostreams: iostreams' start-up touches pages the idle daemon would then keep.)
+#include "common/version.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/flags.hpp"
 #include "daemon/supervision/child.hpp"
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
             std::printf("%d\n", rein::daemon::k_handover_format);
             return 0;
         case Flag::version:
-            std::printf("reind %s\n", REIN_VERSION);
+            std::printf("%s\n", rein::version_line("reind").c_str());
             return 0;
         case Flag::help:
             rein::daemon::print_daemon_usage();

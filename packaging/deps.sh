@@ -5,6 +5,7 @@ set -euo pipefail
 
 pkgs=(cmake make g++ pkg-config libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   nlohmann-json3-dev doctest-dev libncurses-dev)
+build_pkgs=("${pkgs[@]}") # REIN_DEPS=build installs only these (see below)
 # The fuzzers (make fuzz) are built with clang; its runtimes (libclang_rt.fuzzer, ASan, UBSan) are
 # in libclang-rt-dev, which clang only recommends and this script installs without recommends.
 pkgs+=(clang libclang-rt-dev)
@@ -18,6 +19,10 @@ command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
 pkgs+=(gunicorn uvicorn)
 # The man page test renders the generated pages (groff) and reads their NAME line (lexgrog).
 pkgs+=(groff-base man-db)
+
+# REIN_DEPS=build: only what compiling needs, none of the test suite's tools (the container
+# image's build stage, packaging/Dockerfile).
+if [ "${REIN_DEPS:-all}" = build ]; then pkgs=("${build_pkgs[@]}"); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,5 +1,6 @@
 // Commands about the daemon itself: ping, kill and update.
 #include "cli/command.hpp"
+#include "common/version.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -22,15 +23,37 @@ bool running(pid_t pid) {
 
 } // namespace
 
-// rein ping: starts the daemon if none answers (as `pm2 ping` does) and prints its version.
-Runner setup_ping(CLI::App&) {
-    return [](Context& ctx) {
-        auto client = ctx.connect();
+// rein ping [--no-start]: starts the daemon if none answers (as `pm2 ping` does) and prints its
+// version line, then this CLI's. A CLI and a daemon of different builds (a package upgraded
+// without `rein update`) work, but the daemon runs the old code: say so, on stderr, so that
+// scripts reading stdout (the first words, "pong") see the same lines. --no-start asks only a
+// daemon that runs: a health check must fail when the daemon is gone, not start a new one.
+Runner setup_ping(CLI::App& sub) {
+    auto no_start = std::make_shared<bool>(false);
+    sub.add_flag("--no-start", *no_start,
+                 "only ask a running daemon: exit 1 when none answers (health checks)");
+    return [no_start](Context& ctx) {
+        std::optional<Client> client;
+        if (*no_start) {
+            auto running = Client::connect(ctx.paths);
+            if (!running) return report(running.error());
+            client = std::move(*running);
+        } else {
+            client = ctx.connect();
+        }
         if (!client) return k_exit_failed;
         auto reply = client->call("ping");
         if (!reply) return report(reply.error());
-        std::cout << "reind " << reply->value("version", "?") << " (pid " << reply->value("pid", 0)
-                  << ") pong\n";
+        // A daemon from before revisions sends none: that is another build too.
+        std::string version = reply->value("version", "?");
+        std::string rev = reply->value("revision", "unknown");
+        std::string daemon = version_line("reind", version, rev);
+        std::cout << daemon << " (pid " << reply->value("pid", 0) << ") pong\n"
+                  << version_line("rein") << "\n";
+        if (version != k_version || rev != revision())
+            std::cerr << "rein: the running daemon is " << daemon << " but this is "
+                      << version_line("rein")
+                      << ": run `rein update` to switch the daemon (apps keep running)\n";
         return k_exit_ok;
     };
 }
@@ -78,10 +101,14 @@ Runner setup_update(CLI::App& sub) {
         }
         auto reply = client->call("update", {{"binary", reind}});
         if (!reply) return report(reply.error());
-        std::cout << "reind updated in place: " << reply->value("previous_version", "?") << " -> "
-                  << reply->value("version", "?") << " (pid " << reply->value("pid", 0) << "), "
-                  << reply->value("instances", 0) << " instance(s) of " << reply->value("apps", 0)
-                  << " app(s) kept running\n";
+        // An image from before revisions sends none.
+        auto line = [&reply](const char* version, const char* rev) {
+            return version_line("reind", reply->value(version, "?"), reply->value(rev, "unknown"));
+        };
+        std::cout << "reind updated in place: " << line("previous_version", "previous_revision")
+                  << " -> " << line("version", "revision") << " (pid " << reply->value("pid", 0)
+                  << "), " << reply->value("instances", 0) << " instance(s) of "
+                  << reply->value("apps", 0) << " app(s) kept running\n";
         return k_exit_ok;
     };
 }

@@ -2,6 +2,7 @@
 
 #include "common/files.hpp"
 #include "common/json_fields.hpp"
+#include "common/version.hpp"
 #include "daemon/continuity/adoption.hpp"
 
 #include <cerrno>
@@ -145,6 +146,7 @@ Handover collect_handover(Context& ctx, const ControlServer& server, const Daemo
     json& s = h.state;
     s["format"] = k_handover_format;
     s["version"] = REIN_VERSION;
+    s["revision"] = revision();
     s["started_wall"] = ctx.started_wall;
     s["updated_wall"] = ctx.updated_wall;
     s["next_id"] = ctx.registry.next_id();
@@ -216,6 +218,7 @@ Result<HandoverState> parse_handover(const json& s) {
             return fail("state format " + s.at("format").dump() + ", this reind reads " +
                         std::to_string(k_handover_format));
         h.version = s.value("version", "?");
+        h.revision = s.value("revision", "unknown");
         h.started_wall = strict_integer<std::int64_t>(s.at("started_wall"), "started_wall");
         h.updated_wall = strict_integer<std::int64_t>(s.at("updated_wall"), "updated_wall");
         h.next_id = strict_integer<int>(s.at("next_id"), "next_id");

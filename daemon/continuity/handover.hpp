@@ -58,7 +58,8 @@ struct CarriedApp {
 
 /// A state read back in a new image and checked whole, so that restoring cannot fail half-way.
 struct HandoverState {
-    std::string version; ///< of the image that wrote it
+    std::string version;  ///< of the image that wrote it
+    std::string revision; ///< its git revision ("unknown" from an image before revisions)
     std::int64_t started_wall = 0;
     std::int64_t updated_wall = 0;
     int next_id = 0;

@@ -1,3 +1,4 @@
+#include "common/version.hpp"
 #include "daemon/control/handlers/handler.hpp"
 #include "daemon/reactor/clock.hpp"
 
@@ -7,7 +8,8 @@ namespace rein::daemon::handlers {
 
 void ping(Context& ctx, const nlohmann::json&, const Responder& reply) {
     reply.ok(
-        {{"version", REIN_VERSION},
+        {{"version", k_version},
+         {"revision", revision()},
          {"pid", getpid()},
          {"uptime_ms", wall_ms() - ctx.started_wall},
          {"home", ctx.paths.home},
