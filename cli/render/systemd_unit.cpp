@@ -70,7 +70,7 @@ std::string systemd_unit(const UnitParams& p) {
 
 std::string systemd_template_unit(const std::string& reind, const std::string& rein) {
     // %i (the instance) is written raw: unit_quote would escape it.
-    return "# rein's unit template, installed by its package: `systemctl enable --now rein@USER`\n"
+    return "# rein's unit template (make install, the .deb): `systemctl enable --now rein@USER`\n"
            "# starts reind for USER at boot, which brings back the apps of USER's `rein save`\n"
            "# (~USER/.rein/dump.json). The same unit as `rein startup` writes "
            "(docs/install.md).\n" +
