@@ -54,7 +54,7 @@ TEST_CASE("an installed tree is found relative to reind's folder, wherever it wa
     CHECK(companion_path(Companion::holder, reind) == next);
 }
 
-TEST_CASE("the holder must be executable; otherwise the environment variable, else nothing") {
+TEST_CASE("the holder must be executable, else the environment variable, else nothing") {
     Tree t;
     std::string reind = t.put("bin/reind", k_exec);
     t.put(fs::path(installed(t, Companion::holder)).lexically_relative(t.root), k_read);
