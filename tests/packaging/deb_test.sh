@@ -15,9 +15,9 @@ DOC=/usr/share/doc/rein
 home=""
 work=$(mktemp -d /tmp/rpt-deb.XXXXXX)
 cleanup() {
+    rm -rf "$work"
     [ -z "$home" ] || clean_home "$home" "$REIN"
     [ ! -e "$PKG_MARK" ] || remove_package
-    rm -rf "$work"
 }
 trap cleanup EXIT
 

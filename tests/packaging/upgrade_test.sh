@@ -18,9 +18,9 @@ homes=()
 work=$(mktemp -d /tmp/rpt-up.XXXXXX)
 cleanup() {
     local home
+    rm -rf "$work"
     for home in "${homes[@]}"; do clean_home "$home" "$REIN"; done
     [ ! -e "$PKG_MARK" ] || remove_package
-    rm -rf "$work"
 }
 trap cleanup EXIT
 
