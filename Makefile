@@ -37,6 +37,7 @@ check-includes: deps
 test: build build-asan pm2
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) package-test
 	$(MAKE) fuzz FUZZ_SECONDS=20
 	$(MAKE) soak SOAK_SCALE=small
 
@@ -93,3 +94,25 @@ DOCKER_TAG ?= rein
 docker:
 	docker build -f packaging/Dockerfile -t $(DOCKER_TAG) \
 	  --build-arg REIN_REVISION=$$(cmake -DSOURCE_DIR=$(CURDIR) -P cmake/revision.cmake) .
+# Installs the release build under PREFIX (DESTDIR honoured, for staging): rein, reind, rein-holder,
+# librein-bind.so, the unit template, the docs and examples (docs/install.md). The tree works
+# wherever it is moved: reind finds its companions relative to itself.
+PREFIX ?= /usr/local
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# The Debian package, from the release build (no second compile):
+# $(BUILD)/rein_<version>-<release>_<arch>.deb. `make deb REIN_DEB_RELEASE=2` gives a package
+# rebuilt from the same version a newer release, which apt takes as an upgrade.
+REIN_DEB_RELEASE ?=
+deb: build
+	rm -f $(BUILD)/rein_*.deb
+	cd $(BUILD) && REIN_DEB_RELEASE="$(REIN_DEB_RELEASE)" cpack -G DEB >/dev/null
+	@ls $(BUILD)/rein_*.deb
+
+# The package's tests (tests/packaging/): install the .deb, use it, upgrade it with apps running,
+# remove it; and a relocated `make install`. As root with dpkg; otherwise they say why they skip.
+package-test: deb
+	tests/packaging/run.sh $(BUILD)
+
+.PHONY: install deb package-test

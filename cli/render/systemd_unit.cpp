@@ -26,14 +26,16 @@ std::string unit_quote(const std::string& word) {
     return plain ? body : "\"" + body + "\"";
 }
 
-std::string systemd_unit(const UnitParams& p) {
+namespace {
+
+// The unit after its header comment. An empty home leaves REIN_HOME unset: reind then serves
+// $HOME/.rein, and systemd sets HOME to the home of User=. `documentation` names the man pages
+// (only a package is sure to install them: `systemd-analyze verify` checks that they exist).
+std::string unit_body(const UnitParams& p, bool documentation) {
     std::string out;
-    out += "# Written by `rein startup`: at boot, reind starts for " + p.user +
-           " and brings back the apps\n"
-           "# of `rein save` (" +
-           p.home + "/dump.json). `rein unstartup` removes it.\n";
     out += "[Unit]\n";
     out += "Description=rein process manager for " + p.user + "\n";
+    if (documentation) out += "Documentation=man:rein(1) man:reind(8)\n";
     out += "After=network-online.target\n";
     out += "Wants=network-online.target\n\n";
     out += "[Service]\n";
@@ -41,7 +43,7 @@ std::string systemd_unit(const UnitParams& p) {
     out += "Type=notify\n";
     out += "NotifyAccess=main\n";
     out += "User=" + p.user + "\n";
-    out += "Environment=" + unit_quote("REIN_HOME=" + p.home) + "\n";
+    if (!p.home.empty()) out += "Environment=" + unit_quote("REIN_HOME=" + p.home) + "\n";
     out += "ExecStart=" + unit_quote(p.reind) + " --foreground --resurrect\n";
     out += "ExecReload=" + unit_quote(p.rein) + " reload all\n";
     // systemd signals reind alone, never the apps: a stop's SIGTERM makes reind stop every app
@@ -55,6 +57,24 @@ std::string systemd_unit(const UnitParams& p) {
     out += "[Install]\n";
     out += "WantedBy=multi-user.target\n";
     return out;
+}
+
+} // namespace
+
+std::string systemd_unit(const UnitParams& p) {
+    return "# Written by `rein startup`: at boot, reind starts for " + p.user +
+           " and brings back the apps\n"
+           "# of `rein save` (" +
+           p.home + "/dump.json). `rein unstartup` removes it.\n" + unit_body(p, false);
+}
+
+std::string systemd_template_unit(const std::string& reind, const std::string& rein) {
+    // %i (the instance) is written raw: unit_quote would escape it.
+    return "# rein's unit template (make install, the .deb): `systemctl enable --now rein@USER`\n"
+           "# starts reind for USER at boot, which brings back the apps of USER's `rein save`\n"
+           "# (~USER/.rein/dump.json). The same unit as `rein startup` writes "
+           "(docs/install.md).\n" +
+           unit_body({"%i", "", reind, rein}, true);
 }
 
 } // namespace rein::cli::render

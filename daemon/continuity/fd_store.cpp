@@ -1,6 +1,7 @@
 #include "daemon/continuity/fd_store.hpp"
 
 #include "common/files.hpp"
+#include "daemon/install_paths.hpp"
 #include "daemon/reactor/clock.hpp"
 #include "daemon/sockets/fd_passing.hpp"
 #include "daemon/supervision/child.hpp"
@@ -50,16 +51,6 @@ UniqueFd connect_to(const std::string& path) {
     sockaddr_un addr = address_of(path);
     if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) fd.reset();
     return fd;
-}
-
-// Next to reind (where the build and the packages put it), else $REIN_HOLDER.
-std::string holder_binary() {
-    std::string exe = executable_path();
-    std::string next = exe.substr(0, exe.rfind('/') + 1) + "rein-holder";
-    if (!exe.empty() && access(next.c_str(), X_OK) == 0) return next;
-    const char* env = std::getenv("REIN_HOLDER");
-    if (env && *env && access(env, X_OK) == 0) return env;
-    return {};
 }
 
 // One message and the descriptors it carries; false when the holder went away or timed out.
@@ -172,9 +163,12 @@ Result<std::map<std::string, UniqueFd>> FdStore::attach() {
 }
 
 rein::Status FdStore::start_holder() {
-    std::string binary = holder_binary();
+    std::string binary = companion_path(Companion::holder);
     if (binary.empty())
-        return make_error("no_holder", "rein-holder is neither next to reind nor at $REIN_HOLDER");
+        return make_error("no_holder",
+                          std::string("rein-holder is neither next to reind, nor in ") +
+                              companion_install_dir(Companion::holder) +
+                              " from it, nor at $REIN_HOLDER");
     std::string path = m_paths.holder_socket();
     if (path.size() >= sizeof(sockaddr_un::sun_path))
         return make_error("no_holder", "the holder socket path is too long: " + path);

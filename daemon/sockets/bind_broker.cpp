@@ -1,6 +1,7 @@
 #include "daemon/sockets/bind_broker.hpp"
 
 #include "common/files.hpp"
+#include "daemon/install_paths.hpp"
 #include "daemon/reactor/clock.hpp"
 #include "daemon/sockets/fd_passing.hpp"
 #include "daemon/supervision/process_tree.hpp"
@@ -233,22 +234,15 @@ BindBroker::Answer BindBroker::answer(const ucred& peer, const rein_bind_request
     return {0, raw};
 }
 
-std::string bind_preload_library() {
-    std::string exe = executable_path();
-    std::string lib = exe.substr(0, exe.rfind('/') + 1) + "librein-bind.so";
-    if (access(lib.c_str(), R_OK) == 0) return lib;
-    const char* env = std::getenv("REIN_PRELOAD");
-    if (env && *env && access(env, R_OK) == 0) return env;
-    return {};
-}
-
 void add_bind_handoff_env(std::map<std::string, std::string>& env, const Paths& paths) {
-    std::string lib = bind_preload_library();
+    std::string lib = companion_path(Companion::bind_library);
     if (lib.empty()) {
         static bool told = false; // once: every spawn of every cluster app would say it again
         if (!told)
-            spdlog::warn("librein-bind.so is neither next to reind nor at $REIN_PRELOAD: apps "
-                         "in cluster mode bind their ports themselves (docs/cluster.md)");
+            spdlog::warn("librein-bind.so is neither next to reind, nor in {} from it, nor at "
+                         "$REIN_PRELOAD: apps in cluster mode bind their ports themselves "
+                         "(docs/cluster.md)",
+                         companion_install_dir(Companion::bind_library));
         told = true;
         return remove_bind_handoff_env(env);
     }

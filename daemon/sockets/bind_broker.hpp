@@ -62,7 +62,4 @@ void add_bind_handoff_env(std::map<std::string, std::string>& env, const Paths& 
 /// Takes the hand-off out of an environment that inherited it (an app that must not have it).
 void remove_bind_handoff_env(std::map<std::string, std::string>& env);
 
-/// librein-bind.so next to reind's executable, else $REIN_PRELOAD; "" when neither is readable.
-std::string bind_preload_library();
-
 } // namespace rein::daemon

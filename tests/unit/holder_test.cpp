@@ -1,6 +1,7 @@
 // rein-holder and FdStore together: the real holder binary, started through the daemon's code.
 // A destroyed FdStore stands for a daemon that died (no BYE); a second one for the next daemon.
 #include "daemon/continuity/fd_store.hpp"
+#include "daemon/install_paths.hpp"
 
 #include <doctest/doctest.h>
 
@@ -328,7 +329,9 @@ TEST_CASE("holder: none to be had is one sentence, and a sync says false") {
     unsetenv("REIN_HOLDER");
     auto none = store.open();
     REQUIRE_FALSE(none);
-    CHECK(none.error().message == "rein-holder is neither next to reind nor at $REIN_HOLDER");
+    CHECK(none.error().message == std::string("rein-holder is neither next to reind, nor in ") +
+                                      companion_install_dir(Companion::holder) +
+                                      " from it, nor at $REIN_HOLDER");
     setenv("REIN_HOLDER", "/bin/false", 1); // starts, and answers nothing
     auto mute = store.open();
     REQUIRE_FALSE(mute);

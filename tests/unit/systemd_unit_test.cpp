@@ -35,3 +35,21 @@ TEST_CASE("unit words with spaces, quotes, % or $ are quoted and escaped for sys
     CHECK(unit_quote("say \"hi\"\\") == "\"say \\\"hi\\\"\\\\\"");
     CHECK(unit_quote("") == "\"\"");
 }
+
+TEST_CASE("the packages' template unit runs reind for the user named by the instance") {
+    std::string unit = systemd_template_unit("/usr/bin/reind", "/usr/bin/rein");
+    CHECK(has(unit, "\nUser=%i\n"));
+    CHECK(has(unit, "\nDescription=rein process manager for %i\n"));
+    // No REIN_HOME: reind serves $HOME/.rein, HOME being set by systemd for User=.
+    CHECK_FALSE(has(unit, "Environment="));
+    CHECK(has(unit, "\nExecStart=/usr/bin/reind --foreground --resurrect\n"));
+    CHECK(has(unit, "\nExecReload=/usr/bin/rein reload all\n"));
+    // The package installs the man pages it names.
+    std::string docs = "Documentation=man:rein(1) man:reind(8)\n";
+    REQUIRE(has(unit, "\n" + docs));
+    CHECK_FALSE(has(systemd_unit({"u", "/h", "/r", "/r"}), "Documentation="));
+    // The rest is the unit of `rein startup`, from the same code.
+    std::string startup = systemd_unit({"%i", "", "/usr/bin/reind", "/usr/bin/rein"});
+    unit.erase(unit.find(docs), docs.size());
+    CHECK(unit.substr(unit.find("[Unit]")) == startup.substr(startup.find("[Unit]")));
+}
