@@ -111,6 +111,7 @@ static void spawn(size_t i) {
         a->status = "errored";
         return;
     }
+    setpgid(pid, pid); /* as the child does: a kill of the group right after fork finds it */
     a->pid = pid;
     a->status = "online";
     a->started_ms = now_ms();
@@ -269,7 +270,10 @@ static void reap(void) {
 
 static void kill_all(void) {
     for (size_t i = 0; i < n_apps; ++i)
-        if (apps[i].pid > 0) kill(-apps[i].pid, SIGKILL);
+        if (apps[i].pid > 0) {
+            kill(-apps[i].pid, SIGKILL);
+            kill(apps[i].pid, SIGKILL);
+        }
     while (waitpid(-1, NULL, 0) > 0) {}
 }
 
