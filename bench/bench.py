@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """rein and PM2 side by side on this machine. Run through bench/run.sh (which builds rein and
 installs PM2 into bench/.cache); `bench.py SCENARIO...` with scenarios core, logs, cluster,
-handoff, resources, kill9 (default: all). Prints Markdown tables and writes them to
+handoff, resources, kill9, climit (default: all). Prints Markdown tables and writes them to
 bench/results/.
 
 Every loop is bounded in count and time; every daemon and app started is stopped at the end.
@@ -545,6 +545,13 @@ def kill9():
     scenario.kill9(sys.modules[__name__])
 
 
+# --- climit: rein against a minimal C supervisor and client (bench/climit.py) -------------
+
+def climit():
+    import climit as scenario  # bench/ is on the path: this file's directory
+    scenario.climit(sys.modules[__name__])
+
+
 def pm2_version():
     # From its package.json: `pm2 --version` would start a daemon in ~/.pm2.
     try:
@@ -556,7 +563,8 @@ def pm2_version():
 
 
 def main():
-    scenarios = sys.argv[1:] or ["core", "logs", "cluster", "handoff", "resources", "kill9"]
+    scenarios = sys.argv[1:] or ["core", "logs", "cluster", "handoff", "resources", "kill9",
+                                 "climit"]
     os.makedirs(RESULTS, exist_ok=True)
     out(f"<!-- {time.strftime('%Y-%m-%d %H:%M')} on {os.uname().release}, {os.cpu_count()} cores;"
         f" rein: {subprocess.run([REIN, '--version'], capture_output=True, text=True).stdout.strip()};"
@@ -564,7 +572,7 @@ def main():
     try:
         for s in scenarios:
             {"core": core, "logs": logs, "cluster": cluster, "handoff": handoff,
-             "resources": resources, "kill9": kill9}[s]()
+             "resources": resources, "kill9": kill9, "climit": climit}[s]()
     finally:
         for c in reversed(cleanups):
             try:

@@ -151,14 +151,22 @@ Status Client::wait_ready(short events) {
     }
 }
 
+static Result<nlohmann::json> parse_message(std::string_view line) {
+    auto msg = protocol::parse_untrusted(line);
+    if (msg.is_discarded() || !msg.is_object())
+        return make_error("failed", "the daemon sent a malformed reply");
+    return msg;
+}
+
 Result<nlohmann::json> Client::read_message() {
+    auto line = read_line();
+    if (!line) return line.error();
+    return parse_message(*line);
+}
+
+Result<std::string> Client::read_line() {
     for (;;) {
-        if (auto line = m_in.next_line()) {
-            auto msg = protocol::parse_untrusted(*line);
-            if (msg.is_discarded() || !msg.is_object())
-                return make_error("failed", "the daemon sent a malformed reply");
-            return msg;
-        }
+        if (auto line = m_in.next_line()) return std::move(*line);
         if (auto ready = wait_ready(POLLIN); !ready) return ready.error();
         char buf[64 * 1024];
         ssize_t n = read(m_fd.get(), buf, sizeof buf);
@@ -170,9 +178,10 @@ Result<nlohmann::json> Client::read_message() {
     }
 }
 
-static Result<nlohmann::json> unwrap(const nlohmann::json& reply) {
+// Moves the result out: a copy of a large reply (the rows of a list) costs a CLI call.
+static Result<nlohmann::json> unwrap(nlohmann::json&& reply) {
     if (reply.value("ok", false))
-        return reply.contains("result") ? reply["result"] : nlohmann::json();
+        return reply.contains("result") ? std::move(reply["result"]) : nlohmann::json();
     const auto& err = reply.contains("error") ? reply["error"] : nlohmann::json::object();
     return make_error(err.value("code", "failed"), err.value("message", "the daemon failed"));
 }
@@ -229,8 +238,20 @@ Result<nlohmann::json> Client::stream(const std::string& cmd, nlohmann::json par
         auto rid = msg->value("id", nlohmann::json());
         if (!rid.is_null() && rid != nlohmann::json(id))
             continue; // not ours (cannot happen with requests in turn, but never mis-attribute)
-        return unwrap(*msg);
+        return unwrap(std::move(*msg));
     }
+}
+
+Result<std::string> Client::call_line(const std::string& cmd, nlohmann::json params) {
+    auto sent = send_request(cmd, std::move(params));
+    if (!sent) return sent.error();
+    return read_line();
+}
+
+Result<nlohmann::json> Client::parse_reply(std::string_view line) {
+    auto msg = parse_message(line);
+    if (!msg) return msg;
+    return unwrap(std::move(*msg));
 }
 
 bool Client::wait_closed(int timeout_ms) {

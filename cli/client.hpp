@@ -22,6 +22,13 @@ class Client {
     Result<nlohmann::json> call(const std::string& cmd,
                                 nlohmann::json params = nlohmann::json::object());
 
+    /// Sends a request that has no events and returns its reply line as the daemon wrote it,
+    /// unparsed (`jlist` prints the rows straight from it); parse_reply reads it.
+    Result<std::string> call_line(const std::string& cmd,
+                                  nlohmann::json params = nlohmann::json::object());
+    /// A reply line's result, or the daemon's error, as call() returns them.
+    static Result<nlohmann::json> parse_reply(std::string_view line);
+
     /// Sends a streaming request; calls `on_event` for each event line until it returns false,
     /// the daemon closes, or a final reply arrives (returned).
     Result<nlohmann::json> stream(const std::string& cmd, nlohmann::json params,
@@ -44,6 +51,7 @@ class Client {
   private:
     Client(UniqueFd fd, Paths paths) : m_fd(std::move(fd)), m_paths(std::move(paths)) {}
     Result<nlohmann::json> read_message();
+    Result<std::string> read_line();
     /// Waits until the socket is ready for `events`. Halfway through the time-out a second
     /// connection asks the daemon for a ping: a daemon that answers is busy with this request
     /// (a stop waiting out kill_timeout), so waiting goes on; one that does not is reported

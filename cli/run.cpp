@@ -4,10 +4,27 @@
 #include "common/version.hpp"
 
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <unistd.h>
 
 namespace rein::cli {
+
+namespace {
+
+bool is_help_flag(const char* word) {
+    return !std::strcmp(word, "-h") || !std::strcmp(word, "--help") ||
+           !std::strcmp(word, "--help-all");
+}
+
+bool names(const CommandDef& def, const std::string& word) {
+    if (word == def.name) return true;
+    for (const auto& alias : def.aliases)
+        if (word == alias) return true;
+    return false;
+}
+
+} // namespace
 
 int run(int argc, char** argv) {
     CLI::App app{"rein: a process manager for programs in any language (PM2's workflow)", "rein"};
@@ -16,29 +33,27 @@ int run(int argc, char** argv) {
     bool no_color = false;
     app.add_flag("--no-color", no_color, "no colours even on a terminal");
 
-    // Each subcommand fills its Runner when parsed; only the chosen one runs.
-    std::vector<std::pair<CLI::App*, Runner>> runners;
-    for (const auto& def : command_table()) {
-        CLI::App* sub = app.add_subcommand(def.name, def.help);
-        sub->fallthrough(); // `rein ls --no-color` works as well as `rein --no-color ls`
-        for (const auto& alias : def.aliases) sub->alias(alias);
-        runners.emplace_back(sub, def.setup(*sub));
-    }
-
-    // The first word that is not an option names the command: an unknown one gets its own
-    // sentence rather than CLI11's "a subcommand is required".
+    // The first word that is not an option names the command (no global option takes a value).
+    // Only that command's CLI11 subcommand is built: building all of them took most of the
+    // CLI's start-up. Help with no command yet (`rein --help`, `rein --help ls`) lists them all.
+    const CommandDef* chosen = nullptr;
+    bool help_first = false;
     std::vector<std::string> passthrough;
     for (int i = 1; i < argc; ++i) {
+        if (is_help_flag(argv[i])) help_first = true;
+        if (argv[i][0] == '-' || argv[i][0] == '\0') continue;
         std::string word = argv[i];
-        if (word.empty() || word[0] == '-') continue;
-        auto named = app.get_subcommands([&](CLI::App* sub) { return sub->check_name(word); });
-        if (named.empty()) {
+        for (const auto& def : command_table())
+            if (names(def, word)) chosen = &def;
+        // An unknown command gets its own sentence rather than CLI11's "a subcommand is
+        // required".
+        if (!chosen) {
             std::cerr << "rein: unknown command '" << word << "' (see rein --help)\n";
             return k_exit_usage;
         }
         // `start a.js b.js -- x`: the words before `--` are scripts, those after are arguments
         // (PM2's rule). CLI11 would mix both into one list, so they are kept aside here.
-        if (named.front()->get_name() == "start")
+        if (!std::strcmp(chosen->name, "start"))
             for (int j = i + 1; j < argc; ++j)
                 if (std::string(argv[j]) == "--") {
                     passthrough.assign(argv + j + 1, argv + argc);
@@ -46,6 +61,16 @@ int run(int argc, char** argv) {
                     break;
                 }
         break;
+    }
+
+    // Each subcommand fills its Runner when parsed; only the chosen one runs.
+    std::vector<std::pair<CLI::App*, Runner>> runners;
+    for (const auto& def : command_table()) {
+        if (&def != chosen && !(help_first || (!chosen && argc <= 1))) continue;
+        CLI::App* sub = app.add_subcommand(def.name, def.help);
+        sub->fallthrough(); // `rein ls --no-color` works as well as `rein --no-color ls`
+        for (const auto& alias : def.aliases) sub->alias(alias);
+        runners.emplace_back(sub, def.setup(*sub));
     }
 
     try {

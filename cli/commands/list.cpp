@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/reply_rows.hpp"
 
 #include <iostream>
 
@@ -18,7 +19,13 @@ Runner setup_jlist(CLI::App&) {
     return [](Context& ctx) {
         auto client = ctx.connect();
         if (!client) return k_exit_failed;
-        auto list = client->call("list");
+        auto line = client->call_line("list");
+        if (!line) return report(line.error());
+        if (auto rows = rows_in_reply(*line)) {
+            std::cout << *rows << "\n";
+            return k_exit_ok;
+        }
+        auto list = Client::parse_reply(*line);
         if (!list) return report(list.error());
         std::cout << list->at("rows").dump() << "\n";
         return k_exit_ok;

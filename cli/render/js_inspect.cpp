@@ -167,8 +167,10 @@ struct Inspector {
             return output;
         const double bias = std::sqrt(double(actual_max) - double(total) / double(output.size()));
         const double biased_max = std::max(double(actual_max) - 3 - bias, 1.0);
+        // The quotient is positive: adding a half and truncating rounds it as std::round
+        // would, without a call into libm (which rein then need not load at all).
         const std::size_t columns = std::min<std::size_t>(
-            {std::size_t(std::round(std::sqrt(2.5 * biased_max * double(count)) / biased_max)),
+            {std::size_t(std::sqrt(2.5 * biased_max * double(count)) / biased_max + 0.5),
              (k_break_length - indent) / actual_max, k_compact * 4, 15});
         if (columns <= 1) return output;
         std::vector<std::size_t> col_width(columns, 0);

@@ -125,3 +125,27 @@ TEST_CASE("usage errors exit 2, failures exit 1") {
     CHECK(r.err.find("nosuchapp") != std::string::npos);
     CHECK(h.rein({"--help"}).code == 0);
 }
+
+// rein builds only the named command's parser (start-up speed): every name and alias must
+// still reach it, and the help with no command yet must still list them all.
+TEST_CASE("each command name and alias reaches its command, and the help lists them all") {
+    Home h;
+    Run help = h.rein({"--help"});
+    CHECK(help.code == 0);
+    for (const char* name :
+         {"start", "jlist", "import", "ecosystem, init", "startOrGracefulReload"})
+        CHECK(help.out.find(name) != std::string::npos);
+    for (auto [word, name] : {std::pair{"ls", "rein list"},
+                              {"del", "rein delete"},
+                              {"startOrGracefulReload", "rein startOrReload"}}) {
+        Run sub = h.rein({"--no-color", word, "--help"});
+        CHECK(sub.code == 0);
+        CHECK(sub.out.find(name) != std::string::npos);
+    }
+    Run before = h.rein({"--help", "jlist"}); // help first, then the command: its own help
+    CHECK(before.code == 0);
+    CHECK(before.out.find("rein jlist") != std::string::npos);
+    Run version = h.rein({"--version"});
+    CHECK(version.code == 0);
+    CHECK(version.out.rfind("rein ", 0) == 0);
+}
