@@ -1,6 +1,7 @@
 #include "cli/run.hpp"
 
 #include "cli/command.hpp"
+#include "cli/global_options.hpp"
 #include "common/version.hpp"
 
 #include <cstdlib>
@@ -27,11 +28,10 @@ bool names(const CommandDef& def, const std::string& word) {
 } // namespace
 
 int run(int argc, char** argv) {
-    CLI::App app{"rein: a process manager for programs in any language (PM2's workflow)", "rein"};
+    CLI::App app{std::string("rein: ") + k_rein_summary, "rein"};
     app.require_subcommand(1);
-    app.set_version_flag("-v,--version", version_line("rein"));
     bool no_color = false;
-    app.add_flag("--no-color", no_color, "no colours even on a terminal");
+    add_global_options(app, no_color, version_line("rein"));
 
     // The first word that is not an option names the command (no global option takes a value).
     // Only that command's CLI11 subcommand is built: building all of them took most of the

@@ -18,8 +18,8 @@ command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
 # The recipes test (tests/integration/recipes_test.cpp) runs docs/cluster.md's Python servers.
 pkgs+=(gunicorn uvicorn)
 # make deb: dpkg-shlibdeps (dpkg-dev) finds the package's dependencies; the package tests check it
-# with lintian and look for its man pages with man (man-db).
-pkgs+=(dpkg-dev lintian man-db)
+# with lintian and look for its man pages with man (man-db, below).
+pkgs+=(dpkg-dev lintian)
 
 # The man page test renders the generated pages (groff) and reads their NAME line (lexgrog).
 pkgs+=(groff-base man-db)
