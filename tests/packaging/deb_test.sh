@@ -56,22 +56,10 @@ REIN_HOME=$home "$REIN" start "$work/web.yaml" >/dev/null || fail "rein start we
 wait_until 20 "ticker online" online_pids "$REIN" "$home" ticker 1 >/dev/null
 wait_until 20 "2 worker instances online" online_pids "$REIN" "$home" worker 2 >/dev/null
 wait_until 20 "2 web instances online" online_pids "$REIN" "$home" web 2 >/dev/null
-daemon=$(cat "$home/reind.pid")
-[ "$(readlink "/proc/$daemon/exe")" = /usr/bin/reind ] ||
-    fail "the daemon runs $(readlink "/proc/$daemon/exe"), not /usr/bin/reind"
 lib=$(find /usr/lib -path '*/rein/librein-bind.so' | head -n 1)
 [ -n "$lib" ] || fail "the package has no librein-bind.so under /usr/lib"
-web=$(online_pids "$REIN" "$home" web 2)
-for pid in $web; do
-    grep -qF "$lib" "/proc/$pid/maps" || fail "web instance $pid has not loaded $lib"
-done
-answer=""
-wait_until 10 "web answers on port $port" eval 'answer=$(http_get "$port"); [ -n "$answer" ]'
-grep -qxF "${answer#pid }" <<<"$web" || fail "port $port answered '$answer', not a web instance"
-# The holder of the package keeps the apps' descriptors.
-wait_until 10 "rein-holder started" test -s "$home/holder.pid"
-holder_exe=$(readlink "/proc/$(cat "$home/holder.pid")/exe")
-[ "$holder_exe" = /usr/libexec/rein/rein-holder ] || fail "the holder runs $holder_exe"
+# The daemon, the hand-off library and the holder (it keeps the apps' descriptors) of the package.
+answer=$(served_by_install "$REIN" "$home" "$port" "$lib" /usr/libexec/rein/rein-holder) || exit 1
 echo "apps online from /usr/bin: ticker, 2 worker, 2 web (port $port answered: $answer)"
 
 # The unit `rein startup` would write runs the packaged reind.

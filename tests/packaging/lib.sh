@@ -161,3 +161,23 @@ remove_package() {
     fi
     rm -f "$PKG_MARK"
 }
+
+# served_by_install REIN HOME PORT LIB HOLDER: the daemon of HOME runs the reind beside REIN, every
+# online instance of app "web" has loaded the hand-off library LIB, PORT answers from one of them,
+# and the holder runs HOLDER. Prints what PORT answered.
+served_by_install() {
+    local rein=$1 home=$2 port=$3 lib=$4 holder=$5 web pid daemon answer=""
+    daemon=$(cat "$home/reind.pid")
+    [ "$(readlink "/proc/$daemon/exe")" = "$(dirname "$rein")/reind" ] ||
+        fail "the daemon runs $(readlink "/proc/$daemon/exe"), not $(dirname "$rein")/reind"
+    web=$(online_pids "$rein" "$home" web 2)
+    for pid in $web; do
+        grep -qF "$lib" "/proc/$pid/maps" || fail "web instance $pid has not loaded $lib"
+    done
+    wait_until 10 "web answers on port $port" eval 'answer=$(http_get "$port"); [ -n "$answer" ]'
+    grep -qxF "${answer#pid }" <<<"$web" || fail "port $port answered '$answer', not a web instance"
+    wait_until 10 "rein-holder started" test -s "$home/holder.pid"
+    [ "$(readlink "/proc/$(cat "$home/holder.pid")/exe")" = "$holder" ] ||
+        fail "the holder runs $(readlink "/proc/$(cat "$home/holder.pid")/exe"), not $holder"
+    echo "$answer"
+}

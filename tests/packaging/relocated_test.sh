@@ -42,18 +42,6 @@ port=$(free_port)
 web_app "$home/web.yaml" "$root/share/doc/rein/examples/python/server.py" "$port"
 REIN_HOME=$home "$root/bin/rein" start "$home/web.yaml" >/dev/null || fail "rein start web.yaml"
 wait_until 20 "2 web instances online" online_pids "$root/bin/rein" "$home" web 2 >/dev/null
-daemon=$(cat "$home/reind.pid")
-[ "$(readlink "/proc/$daemon/exe")" = "$root/bin/reind" ] ||
-    fail "the daemon runs $(readlink "/proc/$daemon/exe"), not $root/bin/reind"
-web=$(online_pids "$root/bin/rein" "$home" web 2)
-for pid in $web; do
-    grep -qF "$lib" "/proc/$pid/maps" || fail "web instance $pid has not loaded $lib"
-done
-answer=""
-wait_until 10 "web answers on port $port" eval 'answer=$(http_get "$port"); [ -n "$answer" ]'
-grep -qxF "${answer#pid }" <<<"$web" || fail "port $port answered '$answer', not a web instance"
-wait_until 10 "rein-holder started" test -s "$home/holder.pid"
-[ "$(readlink "/proc/$(cat "$home/holder.pid")/exe")" = "$holder" ] ||
-    fail "the holder runs $(readlink "/proc/$(cat "$home/holder.pid")/exe"), not $holder"
+answer=$(served_by_install "$root/bin/rein" "$home" "$port" "$lib" "$holder") || exit 1
 echo "from $root: reind, $holder, 2 web instances with $lib (port $port answered: $answer)"
 echo "PASS: relocated_test"
