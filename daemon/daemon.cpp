@@ -1,4 +1,5 @@
 #include "daemon/daemon.hpp"
+#include "daemon/heap.hpp"
 #include "daemon/sockets/bind_broker.hpp"
 
 #include "common/files.hpp"
@@ -233,6 +234,7 @@ Result<HandoverState> read_handover(const DaemonOptions& opts) {
 } // namespace
 
 int run_daemon(const DaemonOptions& opts) {
+    tune_heap();
     auto paths = resolve_paths();
     if (!paths) return fail(-1, paths.error().message);
     if (auto s = ensure_home(*paths); !s) return fail(-1, s.error().message);
@@ -421,6 +423,8 @@ int run_daemon(const DaemonOptions& opts) {
         for (auto& [name, app] : registry.apps())
             if (app.logs->blocked()) app.logs->flush();
         handlers::feed_monitors(ctx);
+        // What the last second's requests and commits freed stops counting as resident.
+        trim_heap();
         reactor.after(1000, sample_tick);
     };
     reactor.after(1000, sample_tick);

@@ -15,8 +15,8 @@ namespace rein::daemon {
 
 namespace {
 
-constexpr std::uint32_t k_events = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE |
-                                   IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_ONLYDIR;
+constexpr std::uint32_t k_watch_events = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE |
+                                         IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_ONLYDIR;
 
 std::string relative(const std::string& path, const std::string& root) {
     if (path == root) return ".";
@@ -81,7 +81,7 @@ rein::Status FileWatch::add_dir(const std::string& dir, const std::string& root)
         return make_error("watch_failed", "watch: more than " + std::to_string(k_max_watched_dirs) +
                                               " directories below " + root +
                                               "; narrow it with ignore_watch or watch: [paths]");
-    int wd = inotify_add_watch(m_fd.get(), dir.c_str(), k_events);
+    int wd = inotify_add_watch(m_fd.get(), dir.c_str(), k_watch_events);
     if (wd < 0) {
         if (errno == ENOSPC) {
             std::string limit = "?";
