@@ -138,6 +138,13 @@ void StateStore::commit() {
         return;
     }
     std::int64_t t0 = mono_us();
+    // Nothing to adopt and no file yet (a first start): none is as good as an empty one, and
+    // the daemon serves without creating one first (a file created costs ~0.2 ms on ext4).
+    if (m_last_size == 0 && m_ctx.registry.apps().empty() && m_ctx.registry.instances().empty() &&
+        ::access(m_ctx.paths.registry_file().c_str(), F_OK) != 0) {
+        m_ctx.supervisor.release_gates();
+        return;
+    }
     Snapshot snap = take_snapshot(m_ctx);
     // The holder first: a state naming a pipe the holder lacks would lose its bytes.
     // Unreachable: said once by the holder's side; the state is still written (the apps are
