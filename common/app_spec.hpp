@@ -1,6 +1,8 @@
 #pragma once
 // AppSpec: what the user asked for, resolved and validated. Config only; runtime state lives in the
 // daemon's Instance. Travels CLI -> daemon as JSON (to_json/from_json below) and into dump.json.
+#include "common/shared_env.hpp"
+
 #include <cstdint>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
@@ -30,8 +32,9 @@ struct AppSpec {
     std::string namespace_name = "default";
     std::string source_file; ///< absolute path of the ecosystem file, empty for `start <script>`
 
-    /// Environment of the `rein start` that created the app (kept for every restart).
-    std::map<std::string, std::string> base_env;
+    /// Environment of the `rein start` that created the app (kept for every restart); the
+    /// apps of one request share one copy.
+    SharedEnv base_env;
     /// The app's `env` (with `env_<profile>` merged over it); added over base_env.
     std::map<std::string, std::string> env;
 

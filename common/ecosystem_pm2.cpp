@@ -105,7 +105,7 @@ void apply_pm2_keys(Draft& d, const LoadOptions& opts) {
         d.spec.base_env = std::move(kept);
     }
     // PM2 drops every variable whose name contains one of the parts.
-    std::erase_if(d.spec.base_env, [&](const auto& kv) {
+    std::erase_if(d.spec.base_env.edit(), [&](const auto& kv) {
         return std::any_of(d.filter_env.begin(), d.filter_env.end(), [&](const std::string& p) {
             return kv.first.find(p) != std::string::npos;
         });

@@ -92,7 +92,7 @@ std::string field_problem(const AppSpec& s) {
     for (const auto& w : s.watch) texts.push_back(&w);
     for (const std::string* t : texts)
         if (has_nul(*t)) return "a value contains a NUL character";
-    for (const auto* env : {&s.base_env, &s.env})
+    for (const auto* env : {&s.base_env.map(), &s.env})
         for (const auto& [k, v] : *env)
             if (!is_env_name(k) || has_nul(v))
                 return "environment variable '" + k.substr(0, k.find('\0')) +

@@ -1,4 +1,5 @@
 #include "daemon/daemon.hpp"
+#include "daemon/heap.hpp"
 #include "daemon/sockets/bind_broker.hpp"
 
 #include "common/files.hpp"
@@ -46,6 +47,9 @@
 namespace rein::daemon {
 
 namespace {
+
+// After start-up, the delay before the holder is started (when none runs yet).
+constexpr std::int64_t k_holder_start_ms = 100;
 
 // Fails start-up with one sentence: on stderr, and through the readiness pipe to the parent.
 int fail(int ready_fd, const std::string& msg) {
@@ -235,6 +239,7 @@ Result<HandoverState> read_handover(const DaemonOptions& opts) {
 } // namespace
 
 int run_daemon(const DaemonOptions& opts) {
+    tune_heap();
     auto paths = resolve_paths();
     if (!paths) return fail(-1, paths.error().message);
     if (auto s = ensure_home(*paths); !s) return fail(-1, s.error().message);
@@ -366,8 +371,9 @@ int run_daemon(const DaemonOptions& opts) {
     FdStore fd_store(reactor, *paths);
     std::map<std::string, UniqueFd> held;
     bool took_over = false; // a same-boot registry.json was adopted
-    // None to be had: the first commit's sync says so, once.
-    if (auto kept = fd_store.open()) held = std::move(*kept);
+    // None runs: none is started before the daemon serves. None to be had: the first commit
+    // with something to hold says so, once.
+    if (auto kept = fd_store.open_if_running()) held = std::move(*kept);
     if (resumed) {
         // The hand-over carried the originals: the holder's duplicates are not needed.
         held.clear();
@@ -426,9 +432,14 @@ int run_daemon(const DaemonOptions& opts) {
         for (auto& [name, app] : registry.apps())
             if (app.logs->blocked()) app.logs->flush();
         handlers::feed_monitors(ctx);
+        // What the last second's requests and commits freed stops counting as resident.
+        trim_heap();
         reactor.after(1000, sample_tick);
     };
     reactor.after(1000, sample_tick);
+    // The holder is not waited for at start-up (FdStore::open): started once the first
+    // requests had their answer, it is ready before most daemons have an app to give it.
+    reactor.after(k_holder_start_ms, [&fd_store] { fd_store.start_soon(); });
 
     reactor.run();
     // Only `kill` and SIGTERM/SIGINT end the loop, every app stopped on purpose: nothing is

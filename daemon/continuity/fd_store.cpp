@@ -93,6 +93,12 @@ void FdStore::on_lost(std::function<void()> cb) {
     m_on_lost = std::move(cb);
 }
 
+Result<std::map<std::string, UniqueFd>> FdStore::open_if_running() {
+    // None listens (a first start, or it left with the daemon before): nothing is held.
+    if (!m_conn && !connect_to(m_paths.holder_socket())) return std::map<std::string, UniqueFd>{};
+    return open();
+}
+
 Result<std::map<std::string, UniqueFd>> FdStore::open() {
     disconnect();
     auto got = attach();
@@ -100,7 +106,14 @@ Result<std::map<std::string, UniqueFd>> FdStore::open() {
     return got;
 }
 
+void FdStore::start_soon() {
+    if (m_conn || connect_to(m_paths.holder_socket())) return;
+    if (start_holder()) m_next_start = 0; // a later failure to answer may start another
+}
+
 bool FdStore::sync(const std::map<std::string, int>& entries) {
+    // Nothing to hold, nothing held: no holder is needed (yet).
+    if (entries.empty() && !m_conn) return true;
     // A second round when the connection breaks under the first: the holder may have died
     // between two commits, and the next one gets everything.
     for (int round = 0; round < 2; ++round) {

@@ -30,9 +30,17 @@ class FdStore {
     /// kept from an earlier daemon (key -> descriptor, now owned by the caller); empty for a new
     /// holder. One sentence when no holder can be had.
     Result<std::map<std::string, UniqueFd>> open();
+    /// open() when a holder listens; when none does, nothing was kept: empty, and none is
+    /// started (the first sync with something to hold starts it, or start_soon). What the
+    /// daemon calls at start-up, so that it serves without waiting for a holder to start.
+    Result<std::map<std::string, UniqueFd>> open_if_running();
+    /// Starts a holder, without waiting for it, when none is connected or listening: the first
+    /// sync with something to hold then finds it ready. Quiet when it fails (sync says why).
+    void start_soon();
     /// Makes the holder keep exactly `entries` (key -> descriptor, not owned): PUTs what is new
     /// or changed (compared by st_dev/st_ino), DELs what is gone. Cheap when nothing changed.
     /// If the holder died it is started again and given everything. False when unreachable.
+    /// With nothing to hold and no holder connected, nothing is done (none is started).
     bool sync(const std::map<std::string, int>& entries);
     /// Called when the holder connection drops (so the owner can schedule a sync).
     void on_lost(std::function<void()> cb);

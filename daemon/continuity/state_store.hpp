@@ -62,7 +62,9 @@ class StateStore {
     Sync m_sync;
     bool m_scheduled = false;
     bool m_discarded = false;
-    std::string m_last_text; ///< the last state written, without its written_wall
+    /// The last state written (without its written_wall): its hash and length.
+    std::size_t m_last_digest = 0;
+    std::size_t m_last_size = 0;
     std::int64_t m_last_us = 0;
     std::uint64_t m_commits = 0;
 };

@@ -84,7 +84,9 @@ Result<std::unique_ptr<CommitJournal>> CommitJournal::open(const std::string& pa
             return fail("allocate");
         }
     }
-    int flags = (fd >= 0 ? MAP_SHARED : MAP_SHARED | MAP_ANONYMOUS) | MAP_POPULATE;
+    // Not populated here: a daemon starting up serves sooner, and one whose apps never wrote a
+    // line keeps no area resident (begin() locks it before the first consume).
+    int flags = fd >= 0 ? MAP_SHARED : MAP_SHARED | MAP_ANONYMOUS;
     void* map = mmap(nullptr, k_total, PROT_READ | PROT_WRITE, flags, fd, 0);
     if (map == MAP_FAILED) {
         int err = errno;
@@ -92,9 +94,6 @@ Result<std::unique_ptr<CommitJournal>> CommitJournal::open(const std::string& pa
         errno = err;
         return fail("map");
     }
-    // Best effort: the consume then never waits on a page fault (a fault cut short by the
-    // kill would leave a partial read). Refused under a small RLIMIT_MEMLOCK: harmless.
-    (void)mlock(static_cast<char*>(map) + k_area_at, k_area);
     std::unique_ptr<CommitJournal> j(new CommitJournal(map, k_total, fd));
     Header& h = j->header();
     if (fresh || std::memcmp(h.magic, k_magic, sizeof k_magic) != 0) {
@@ -141,6 +140,15 @@ bool CommitJournal::room() const {
 }
 
 void CommitJournal::begin(std::size_t length, unsigned char first, unsigned char last) {
+    if (!m_locked) {
+        // Best effort, once, before the first consume: a consume then never waits on a page
+        // fault (a fault cut short by the kill would leave a partial read). Refused under a
+        // small RLIMIT_MEMLOCK: the pages are at least made resident (each written once).
+        if (mlock(area(), k_area) != 0)
+            for (std::size_t i = 0; i < k_area; i += 4096)
+                static_cast<volatile unsigned char*>(area())[i] = 0;
+        m_locked = true;
+    }
     Header& h = header();
     // The area must not already hold what the consume will put there.
     area()[length - 1] = static_cast<unsigned char>(~last);

@@ -92,6 +92,7 @@ class CommitJournal {
     std::size_t m_size;
     int m_fd;
     std::uint32_t m_recorded = 0; ///< records of the open commit (mirrors the header)
+    bool m_locked = false;        ///< the area was locked in memory (at the first begin())
 };
 
 } // namespace rein::daemon

@@ -44,6 +44,12 @@ Instance* Registry::find_by_pid(pid_t pid) {
 
 App& Registry::add_app(AppSpec spec, std::shared_ptr<AppLogs> logs) {
     std::string name = spec.name;
+    // Apps read back one by one (adoption, rein update, resurrect) share an environment again
+    // when it equals the one of the app added before them.
+    if (m_last_env.shares(spec.base_env) || !(m_last_env == spec.base_env))
+        m_last_env = spec.base_env;
+    else
+        spec.base_env = m_last_env;
     App& app = m_apps[name];
     app.spec = std::move(spec);
     app.logs = std::move(logs);

@@ -84,6 +84,7 @@ class Registry {
   private:
     std::map<int, Instance> m_instances;
     std::map<std::string, App> m_apps;
+    SharedEnv m_last_env; ///< the environment of the app added last (shared by equal ones)
     std::unordered_map<pid_t, int> m_by_pid;
     int m_next_id = 0;
     std::uint64_t m_next_run = 1;

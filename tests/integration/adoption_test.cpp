@@ -312,3 +312,14 @@ TEST_CASE("daemon and holder both killed: the listen socket comes back from an a
         CHECK((row["pid"] != before[0]["pid"] && row["pid"] != before[1]["pid"]));
     CHECK(!http_get(port).empty());
 }
+
+TEST_CASE("a first daemon with nothing to adopt writes no registry.json until it has an app") {
+    Home h;
+    REQUIRE(h.rein({"ping"}).code == 0);
+    CHECK_FALSE(std::filesystem::exists(h.path("registry.json")));
+    REQUIRE(h.rein({"start", h.ecosystem({fixture_app("app", {})})}).code == 0);
+    CHECK(std::filesystem::exists(h.path("registry.json")));
+    REQUIRE(h.rein({"delete", "app"}).code == 0);
+    // Written again with no app: the next daemon must not adopt the deleted one.
+    CHECK(wait_until([&] { return has(h.read("registry.json"), "\"apps\":[]"); }));
+}

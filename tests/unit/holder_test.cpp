@@ -213,6 +213,48 @@ TEST_CASE("holder: exits when its client goes while it holds nothing") {
     CHECK_FALSE(exists(home.paths.holder_pid_file()));
 }
 
+TEST_CASE("holder: a daemon starting where none runs waits for none, starts one to hold") {
+    Home home;
+    Reactor reactor;
+    Pipe pipe;
+    FdStore store(reactor, home.paths);
+    auto got = store.open_if_running();
+    REQUIRE(got);
+    CHECK(got->empty());
+    CHECK(store.sync({})); // nothing to hold: no holder yet
+    CHECK_FALSE(exists(home.paths.holder_socket()));
+    CHECK(home.holder() == 0);
+    REQUIRE(store.sync({{"out/1", pipe.r.get()}}));
+    CHECK(store.connected());
+    CHECK(alive(home.holder()));
+
+    FdStore next(reactor, home.paths); // a daemon that died had one running: it is asked
+    auto kept = next.open_if_running();
+    REQUIRE(kept);
+    REQUIRE(kept->count("out/1") == 1);
+    CHECK(identity(kept->at("out/1").get()) == identity(pipe.r.get()));
+}
+
+TEST_CASE("holder: one started soon is the one the first sync gives its descriptors") {
+    Home home;
+    Reactor reactor;
+    Pipe pipe;
+    FdStore store(reactor, home.paths);
+    REQUIRE(store.open_if_running());
+    store.start_soon();
+    CHECK_FALSE(store.connected()); // not waited for
+    REQUIRE(wait_for([&] { return home.holder() > 0; }));
+    pid_t pid = home.holder();
+    store.start_soon(); // one listens: no second one
+    REQUIRE(store.sync({{"out/1", pipe.r.get()}}));
+    CHECK(home.holder() == pid);
+    CHECK(alive(pid));
+    FdStore next(reactor, home.paths);
+    auto kept = next.open_if_running();
+    REQUIRE(kept);
+    CHECK(kept->count("out/1") == 1);
+}
+
 TEST_CASE_FIXTURE(Holding, "holder: BYE removes holder.sock, holder.pid and the process") {
     store.shutdown();
     CHECK_FALSE(store.connected());

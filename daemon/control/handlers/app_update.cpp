@@ -15,8 +15,8 @@ Result<std::vector<PreparedApp>> prepare_apps(Context& ctx, const nlohmann::json
     std::vector<PreparedApp> out;
     std::set<std::string> names;
     // An environment every app shares comes once, beside the apps (apps_request()).
-    std::map<std::string, std::string> shared_env;
-    if (req.contains("base_env")) shared_env = req.at("base_env").get<decltype(shared_env)>();
+    SharedEnv shared_env;
+    if (req.contains("base_env")) shared_env = req.at("base_env").get<SharedEnv>();
     for (const auto& j : apps) {
         PreparedApp p;
         p.spec = j.get<AppSpec>();
@@ -108,7 +108,7 @@ AppliedApps apply_apps(Context& ctx, std::vector<PreparedApp> prepared,
                     inst && (is_running(inst->status) || inst->status == Status::waiting_restart))
                     running.push_back(id);
         // The base environment is the creator's unless --update-env says otherwise.
-        if (existing) p.spec.base_env = new_env ? *new_env : existing->spec.base_env;
+        if (existing) p.spec.base_env = new_env ? SharedEnv(*new_env) : existing->spec.base_env;
         const bool start_new = existing || p.spec.autostart;
         for (int id : install_app(ctx, std::move(p))) {
             if (std::find(running.begin(), running.end(), id) != running.end())
@@ -132,9 +132,10 @@ apply_request(Context& ctx, const nlohmann::json& req,
 
 void set_base_env(Context& ctx, const std::vector<int>& ids,
                   const std::map<std::string, std::string>& env) {
+    SharedEnv shared(env); // one copy for all of them
     for (int id : ids)
         if (const Instance* inst = ctx.registry.find(id))
-            if (App* app = ctx.registry.find_app(inst->app)) app->spec.base_env = env;
+            if (App* app = ctx.registry.find_app(inst->app)) app->spec.base_env = shared;
 }
 
 Result<std::optional<std::map<std::string, std::string>>> request_env(const nlohmann::json& req) {
