@@ -20,7 +20,8 @@ constexpr std::array k_flags{
             "Once serving, bring back the apps of dump.json (rein save). Under systemd "
             "(NOTIFY_SOCKET) READY=1 is sent after that.",
             false},
-    FlagDef{Flag::version, "--version", nullptr, nullptr, "Print the version and git revision, and exit.", false},
+    FlagDef{Flag::version, "--version", nullptr, nullptr,
+            "Print the version and git revision, and exit.", false},
     FlagDef{Flag::help, "--help", "-h", nullptr, "Print a short usage and exit.", false},
     FlagDef{Flag::handover_format, "--handover-format", nullptr, nullptr,
             "Print the layout version of the state rein update hands over, and exit.", true},
