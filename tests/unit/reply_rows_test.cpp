@@ -7,7 +7,9 @@ using rein::cli::rows_in_reply;
 
 TEST_CASE("rows_in_reply: the rows as sent, only from a reply of exactly that shape") {
     std::string rows = R"([{"name":"a]}\"[{","pid":1},{"name":"b","args":["x]"]}])";
-    auto got = rows_in_reply(R"({"id":12,"ok":true,"result":{"rows":)" + rows + "}}");
+    // The line outlives the view into it.
+    std::string line = R"({"id":12,"ok":true,"result":{"rows":)" + rows + "}}";
+    auto got = rows_in_reply(line);
     REQUIRE(got);
     CHECK(*got == rows);
     CHECK(rows_in_reply(R"({"id":1,"ok":true,"result":{"rows":[]}})") == "[]");
