@@ -20,41 +20,20 @@ void path_or_null(RowSink& out, std::string_view key, const std::string& path) {
 void write_pm2_fields(RowSink& out, Context& ctx, const Instance& inst, const RowSample& sample) {
     const App* app = ctx.registry.find_app(inst.app);
     const AppSpec& spec = app->spec;
-    out.integer("pm_id", inst.id);
+    // In key order, the order they go out in (TextSink then has nothing to sort).
     if (out.wants("monit")) {
         out.begin_object("monit");
-        out.unsigned_integer("memory", sample.memory);
         out.real("cpu", sample.cpu);
+        out.unsigned_integer("memory", sample.memory);
         out.end_object();
     }
+    out.integer("pm_id", inst.id);
     if (!out.wants("pm2_env")) return;
     out.begin_object("pm2_env");
-    out.string("name", spec.name);
-    out.integer("pm_id", inst.id);
-    out.string("namespace", spec.namespace_name);
-    out.string("status", pm2_status(inst.status));
-    out.integer("restart_time", inst.restarts);
-    out.integer("unstable_restarts", inst.history.unstable_restarts);
-    // The last start's time, as PM2 keeps it once the process is down.
-    out.integer("pm_uptime", inst.started_wall ? inst.started_wall : inst.created_at_wall);
-    out.integer("created_at", inst.created_at_wall);
-    out.string("exec_mode", spec.exec_mode == ExecMode::cluster ? "cluster_mode" : "fork_mode");
-    out.integer("instances", spec.instances);
-    out.string("pm_exec_path", spec.script);
-    out.string("pm_cwd", spec.cwd);
     out.strings("args", spec.args);
-    out.string("exec_interpreter", spec.interpreter.empty() ? "none" : spec.interpreter);
-    out.strings("node_args", spec.interpreter_args);
-    out.string("pm_out_log_path", app->logs->out_path(inst.id));
-    out.string("pm_err_log_path", app->logs->err_path(inst.id));
-    path_or_null(out, "pm_log_path", app->logs->combined_path(inst.id));
-    path_or_null(out, "pm_pid_path", pid_file_for(spec, inst));
     out.boolean("autorestart", spec.autorestart);
     out.boolean("autostart", spec.autostart);
-    out.boolean("treekill", spec.treekill);
-    out.boolean("watch", !spec.watch.empty());
-    out.string("instance_var", spec.instance_var);
-    inst.exit_code ? out.integer("exit_code", *inst.exit_code) : out.null("exit_code");
+    out.integer("created_at", inst.created_at_wall);
     // The app's own environment and what rein adds per instance; the environment inherited
     // from the shell that started it stays out (PM2 lists it too: it is most of a row's size).
     out.begin_object("env");
@@ -64,7 +43,29 @@ void write_pm2_fields(RowSink& out, Context& ctx, const Instance& inst, const Ro
     out.string("REIN_APP_INSTANCE", std::to_string(inst.index));
     if (!spec.instance_var.empty()) out.string(spec.instance_var, std::to_string(inst.index));
     out.end_object();
+    out.string("exec_interpreter", spec.interpreter.empty() ? "none" : spec.interpreter);
+    out.string("exec_mode", spec.exec_mode == ExecMode::cluster ? "cluster_mode" : "fork_mode");
+    inst.exit_code ? out.integer("exit_code", *inst.exit_code) : out.null("exit_code");
+    out.string("instance_var", spec.instance_var);
+    out.integer("instances", spec.instances);
+    out.string("name", spec.name);
+    out.string("namespace", spec.namespace_name);
+    out.strings("node_args", spec.interpreter_args);
+    out.string("pm_cwd", spec.cwd);
+    out.string("pm_err_log_path", app->logs->err_path(inst.id));
+    out.string("pm_exec_path", spec.script);
+    out.integer("pm_id", inst.id);
+    path_or_null(out, "pm_log_path", app->logs->combined_path(inst.id));
+    out.string("pm_out_log_path", app->logs->out_path(inst.id));
+    path_or_null(out, "pm_pid_path", pid_file_for(spec, inst));
+    // The last start's time, as PM2 keeps it once the process is down.
+    out.integer("pm_uptime", inst.started_wall ? inst.started_wall : inst.created_at_wall);
+    out.integer("restart_time", inst.restarts);
+    out.string("status", pm2_status(inst.status));
+    out.boolean("treekill", spec.treekill);
+    out.integer("unstable_restarts", inst.history.unstable_restarts);
     out.null("versioning");
+    out.boolean("watch", !spec.watch.empty());
     // PM2 keeps the instance index at the top of pm2_env too, as a number (scripts read
     // `pm2_env.NODE_APP_INSTANCE`).
     if (!spec.instance_var.empty()) out.integer(spec.instance_var, inst.index);

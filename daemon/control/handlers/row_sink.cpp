@@ -12,15 +12,22 @@ void TreeSink::begin_object(std::string_view key) {
 }
 
 void append_json_string(std::string& out, std::string_view s) {
-    // Beyond ASCII, nlohmann's own writer: its UTF-8 checks and replacements stay the rule.
-    if (std::any_of(s.begin(), s.end(),
-                    [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
-        out += nlohmann::json(std::string(s))
-                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        return;
-    }
+    std::size_t start = out.size();
     out += '"';
-    for (char c : s) {
+    std::size_t plain = 0; // where the run of bytes copied as they are starts
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') continue;
+        if (c >= 0x80) {
+            // Beyond ASCII, nlohmann's own writer: its UTF-8 checks and replacements stay the
+            // rule.
+            out.resize(start);
+            out += nlohmann::json(std::string(s))
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            return;
+        }
+        out.append(s, plain, i - plain);
+        plain = i + 1;
         switch (c) {
         case '"':
             out += "\\\"";
@@ -43,17 +50,14 @@ void append_json_string(std::string& out, std::string_view s) {
         case '\t':
             out += "\\t";
             break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                static constexpr char hex[] = "0123456789abcdef";
-                out += "\\u00";
-                out += hex[(c >> 4) & 0xf];
-                out += hex[c & 0xf];
-            } else {
-                out += c;
-            }
+        default: {
+            static constexpr char hex[] = "0123456789abcdef";
+            const char esc[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+            out.append(esc, sizeof esc);
+        }
         }
     }
+    out.append(s, plain, s.size() - plain);
     out += '"';
 }
 
@@ -147,8 +151,13 @@ void TextSink::finish_row(std::string& out) {
 void TextSink::write_object(Level& level, std::string& out) {
     auto& m = level.members;
     // A JSON object's members come out sorted by key; a key set twice keeps its last value.
-    std::stable_sort(m.begin(), m.end(),
-                     [](const Member& a, const Member& b) { return a.key < b.key; });
+    // The rows' writers name keys in order, so an insertion sort (stable, in place) is a pass.
+    for (std::size_t i = 1; i < m.size(); ++i) {
+        Member moving = m[i];
+        std::size_t j = i;
+        for (; j > 0 && moving.key < m[j - 1].key; --j) m[j] = m[j - 1];
+        m[j] = moving;
+    }
     out += '{';
     bool first = true;
     for (std::size_t i = 0; i < m.size(); ++i) {

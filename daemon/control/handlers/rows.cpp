@@ -26,34 +26,35 @@ RowSample write_instance_row(RowSink& out, Context& ctx, Instance& inst) {
     if (alive && inst.last_cpu_mono == 0) ctx.supervisor.sample(inst);
     RowSample sample{alive ? double(int(inst.cpu_percent * 10 + 0.5)) / 10 : 0.0,
                      alive ? inst.memory_bytes : 0};
-    out.integer("id", inst.id);
-    out.string("name", spec.name);
-    out.string("namespace", spec.namespace_name);
-    out.integer("instance", inst.index);
-    out.string("exec_mode", to_string(spec.exec_mode));
-    alive ? out.integer("pid", inst.pid) : out.null("pid");
-    out.string("status", to_string(inst.status));
-    out.boolean("reloading", inst.replacing); // a reload is starting this instance's successor
-    out.integer("restarts", inst.restarts);
-    out.integer("unstable_restarts", inst.history.unstable_restarts);
-    out.integer("uptime_ms", alive ? mono_ms() - inst.started_mono : 0);
-    out.integer("created_at", inst.created_at_wall);
-    out.real("cpu", sample.cpu);
-    out.unsigned_integer("memory", sample.memory);
-    inst.exit_code ? out.integer("exit_code", *inst.exit_code) : out.null("exit_code");
-    inst.signal ? out.string("signal", signal_name(*inst.signal)) : out.null("signal");
-    out.string("script", spec.script);
+    // In key order, the order they go out in (TextSink then has nothing to sort).
     out.strings("args", spec.args);
+    out.real("cpu", sample.cpu);
+    out.integer("created_at", inst.created_at_wall);
     out.string("cwd", spec.cwd);
-    if (out.wants("out_file")) out.string("out_file", app->logs->out_path(inst.id));
     if (out.wants("error_file")) out.string("error_file", app->logs->err_path(inst.id));
-    spec.max_memory_restart > 0 ? out.integer("max_memory_restart", spec.max_memory_restart)
-                                : out.null("max_memory_restart");
+    out.string("exec_mode", to_string(spec.exec_mode));
+    inst.exit_code ? out.integer("exit_code", *inst.exit_code) : out.null("exit_code");
+    out.integer("id", inst.id);
+    out.integer("instance", inst.index);
     // A full disk holds the app's output (it blocks) rather than lose it: say so where users look.
     if (out.wants("log_error")) {
         std::string log_problem = app->logs->problem();
         log_problem.empty() ? out.null("log_error") : out.string("log_error", log_problem);
     }
+    spec.max_memory_restart > 0 ? out.integer("max_memory_restart", spec.max_memory_restart)
+                                : out.null("max_memory_restart");
+    out.unsigned_integer("memory", sample.memory);
+    out.string("name", spec.name);
+    out.string("namespace", spec.namespace_name);
+    if (out.wants("out_file")) out.string("out_file", app->logs->out_path(inst.id));
+    alive ? out.integer("pid", inst.pid) : out.null("pid");
+    out.boolean("reloading", inst.replacing); // a reload is starting this instance's successor
+    out.integer("restarts", inst.restarts);
+    out.string("script", spec.script);
+    inst.signal ? out.string("signal", signal_name(*inst.signal)) : out.null("signal");
+    out.string("status", to_string(inst.status));
+    out.integer("unstable_restarts", inst.history.unstable_restarts);
+    out.integer("uptime_ms", alive ? mono_ms() - inst.started_mono : 0);
     return sample;
 }
 
