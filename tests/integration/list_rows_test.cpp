@@ -64,7 +64,7 @@ TEST_CASE("jlist rows are canonical JSON text in every state, odd names and env 
     CHECK(rows[6]["pm2_env"]["env"] == 0);
 }
 
-TEST_CASE("list fields: only the named keys; an unknown or empty list is refused") {
+TEST_CASE("list fields: only the named keys, and an unknown or empty list is refused") {
     Home h;
     REQUIRE(h.rein({"start", h.ecosystem({fixture_app("web", {}, {"instances: 2"})})}).code == 0);
     REQUIRE(h.wait_status("web", "online", 2));
