@@ -70,4 +70,14 @@ std::string to_line(const nlohmann::json& msg) {
     return s;
 }
 
+std::string ok_line(const nlohmann::json& id, std::string_view result_text) {
+    std::string s = "{\"id\":";
+    s += id.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    s += ",\"ok\":true,\"result\":";
+    s.reserve(s.size() + result_text.size() + 2);
+    s += result_text;
+    s += "}\n";
+    return s;
+}
+
 } // namespace rein::protocol

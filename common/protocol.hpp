@@ -63,5 +63,8 @@ nlohmann::json error_reply(const nlohmann::json& id, std::string_view code,
                            std::string_view message);
 /// Serialises a message as one wire line (newline included); invalid UTF-8 is replaced.
 std::string to_line(const nlohmann::json& msg);
+/// The wire line of `ok_reply(id, result)` for a result already written as JSON text (what
+/// to_line would give for it parsed).
+std::string ok_line(const nlohmann::json& id, std::string_view result_text);
 
 } // namespace rein::protocol

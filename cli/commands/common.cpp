@@ -105,7 +105,7 @@ Result<nlohmann::json> selector_params(const std::string& arg) {
 }
 
 int show_table(Context& ctx, Client& client) {
-    auto list = client.call("list");
+    auto list = client.call("list", {{"fields", render::process_table_fields()}});
     if (!list) return report(list.error());
     std::cout << render::process_table(list->at("rows"), ctx.color,
                                        render::terminal_columns(STDOUT_FILENO));

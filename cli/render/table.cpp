@@ -132,6 +132,13 @@ std::vector<bool> fit_columns(std::vector<std::size_t>& w, std::size_t max_width
 
 } // namespace
 
+const std::vector<std::string>& process_table_fields() {
+    static const std::vector<std::string> fields = {"id",  "name",      "namespace", "exec_mode",
+                                                    "pid", "uptime_ms", "restarts",  "status",
+                                                    "cpu", "memory"};
+    return fields;
+}
+
 std::string process_table(const nlohmann::json& rows, bool color, std::size_t max_width) {
     const std::vector<std::string> head = {"id",     "name", "namespace", "mode", "pid",
                                            "uptime", "↺",    "status",    "cpu",  "memory"};

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace rein::cli::render {
 
@@ -14,6 +15,8 @@ std::string format_uptime(std::int64_t ms);
 /// `max_width` columns (0: no limit), it drops namespace, pid, uptime, mode and restarts in
 /// that order and cuts long names with `…`, as PM2's table does on a narrow terminal.
 std::string process_table(const nlohmann::json& rows, bool color, std::size_t max_width = 0);
+/// The row keys process_table reads (what `list` is asked for: the daemon sends only those).
+const std::vector<std::string>& process_table_fields();
 /// One block per instance for `describe` rows.
 std::string describe_blocks(const nlohmann::json& rows, bool color);
 

@@ -241,6 +241,14 @@ void Responder::ok(nlohmann::json result) const {
     finish(protocol::ok_reply(m_id, std::move(result)));
 }
 
+void Responder::ok_text(std::string_view result) const {
+    if (m_sink) return (*m_sink)(protocol::ok_reply(m_id, nlohmann::json::parse(result)));
+    if (auto c = m_conn.lock()) {
+        c->send(protocol::ok_line(m_id, result));
+        if (c->open()) c->reply_done();
+    }
+}
+
 void Responder::fail(std::string_view code, std::string_view message) const {
     finish(protocol::error_reply(m_id, code, message));
 }

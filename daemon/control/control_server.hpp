@@ -27,6 +27,8 @@ class Responder {
     /// makes of itself, such as resurrect at start).
     static Responder to_function(std::function<void(const nlohmann::json& reply)> sink);
     void ok(nlohmann::json result) const;
+    /// ok() with the result already written as JSON text (list writes its rows straight out).
+    void ok_text(std::string_view result) const;
     void fail(std::string_view code, std::string_view message) const;
     /// Sends a streaming event line (`{"id":..,"event":..}` plus fields).
     void event(nlohmann::json fields) const;

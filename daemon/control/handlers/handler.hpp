@@ -3,6 +3,7 @@
 #include "common/json_fields.hpp"
 #include "common/paths.hpp"
 #include "daemon/control/control_server.hpp"
+#include "daemon/control/handlers/row_sink.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/supervision/registry.hpp"
 #include "daemon/supervision/supervisor.hpp"
@@ -53,15 +54,24 @@ void dispatch(Context& ctx, const nlohmann::json& req, const Responder& reply);
 /// an ecosystem file).
 Result<std::vector<int>> select_instances(Context& ctx, const nlohmann::json& req);
 
-/// The jlist row of an instance (samples its CPU and memory).
+/// The CPU and memory a row shows (PM2's `monit` repeats them).
+struct RowSample {
+    double cpu = 0;           ///< percent, one decimal
+    std::uint64_t memory = 0; ///< bytes
+};
+/// Writes rein's keys of an instance's row (samples its CPU and memory when it has no sample).
+RowSample write_instance_row(RowSink& out, Context& ctx, Instance& inst);
+/// Writes PM2's keys of a jlist row (`pm_id`, `pm2_env`, `monit`; docs/protocol.md).
+void write_pm2_fields(RowSink& out, Context& ctx, const Instance& inst, const RowSample& sample);
+/// Every top-level key of a `list` row (what its `fields` may name).
+const std::vector<std::string_view>& list_row_keys();
+/// The row of an instance as a JSON object, rein's keys only (describe, monit, stop...).
 nlohmann::json instance_row(Context& ctx, Instance& inst);
 /// Rows of the given instance ids that still exist.
 nlohmann::json rows_of(Context& ctx, const std::vector<int>& ids);
 /// How the instance's last run ended ("exited with code 0 after 120 ms (early: ...)"), null
 /// before any has.
 nlohmann::json last_exit_text(const Instance& inst, const AppSpec& spec);
-/// Adds PM2's keys to a jlist row (`pm_id`, `pm2_env`, `monit`; docs/protocol.md).
-void add_pm2_fields(Context& ctx, const Instance& inst, nlohmann::json& row);
 
 } // namespace rein::daemon
 
