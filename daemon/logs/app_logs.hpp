@@ -40,6 +40,14 @@ class AppLogs {
     /// failure, empty on success. Per-instance files that cannot be opened are reported by
     /// problem() and in reind.log instead (they open after the start was accepted).
     std::string open();
+    /// The app's default error file (<name>-error.log, merge_logs) is created after the
+    /// first open(), off the path of a start: creating a file costs ext4 a fraction of a
+    /// millisecond, and a start of many apps waits for none it does not need. Opens it now
+    /// (the supervisor calls this once the start's spawns are released; a line on stderr
+    /// before that opens it first). Failures are reported as for any write (problem()).
+    void open_deferred();
+    /// True while the default error file waits for open_deferred().
+    bool has_deferred() const { return m_err_deferred; }
     /// Queues one line that instance `id` wrote on `stream`; flush() writes it.
     void add_line(int id, Stream stream, std::string_view line, std::int64_t wall_ms);
     /// Several whole lines at once: `block` is lines each ending in a newline. Without a time
@@ -129,6 +137,7 @@ class AppLogs {
     int m_max_files;
     std::string m_out_path, m_err_path, m_combined_path; ///< before the instance id is added
     bool m_out_named, m_err_named;
+    bool m_err_deferred = false;      ///< m_merged.err is opened by open_deferred(), not yet done
     Files m_merged;                   ///< merge_logs: the files every instance shares
     std::map<int, Files> m_instances; ///< merge_logs false: each instance's files
     LogHub* m_hub;
