@@ -38,7 +38,8 @@ AppLogs::AppLogs(const AppSpec& spec, const std::string& default_dir, LogHub* hu
     m_merged.combined.named = true;
     // Only the daemon's own file in its own folder, where out.log was just created: a path the
     // user named is opened by the start, whose answer says when it cannot be.
-    m_err_deferred = !m_per_instance && !m_err_named;
+    m_merged.out.deferred = !m_per_instance && !m_out_named;
+    m_merged.err.deferred = !m_per_instance && !m_err_named;
     // Checked by the start request already; a user removed since then gets the daemon's files.
     if (auto who = app_identity(spec); who && *who) m_identity = std::move(*who);
 }
@@ -99,7 +100,7 @@ int AppLogs::open_file(File& f) {
 std::string AppLogs::open() {
     for (Files* fs : all_files())
         for (File* f : {&fs->out, &fs->err, &fs->combined}) {
-            if (f == &m_merged.err && m_err_deferred) continue;
+            if (f->deferred) continue;
             if (int err = open_file(*f); err && !m_per_instance)
                 return "cannot open log file " + f->path + ": " + std::strerror(err);
         }
@@ -107,14 +108,22 @@ std::string AppLogs::open() {
 }
 
 void AppLogs::open_deferred() {
-    if (!m_err_deferred) return;
-    m_err_deferred = false;
-    File& f = m_merged.err;
-    if (int err = open_file(f); err && err != f.write_errno) {
-        spdlog::error("{}: cannot open log file {}: {}; its lines are not kept", m_name, f.path,
-                      std::strerror(err));
-        f.write_errno = err; // problem() shows it in describe and jlist
+    open_deferred(m_merged.out);
+    open_deferred(m_merged.err);
+}
+
+void AppLogs::open_deferred(File& f) {
+    if (!f.deferred) return;
+    int err = open_file(f);
+    if (!err) {
+        f.deferred = false;
+        f.write_errno = 0;
+        return;
     }
+    if (err != f.write_errno)
+        spdlog::error("{}: cannot open log file {}: {}; its lines are not kept until it can be",
+                      m_name, f.path, std::strerror(err));
+    f.write_errno = err; // problem() shows it in describe and jlist
 }
 
 AppLogs::Files& AppLogs::files_for(int id) {
@@ -150,7 +159,7 @@ AppLogs::Files& AppLogs::files_for(int id) {
 }
 
 void AppLogs::append(File& f, std::string_view prefix, std::string_view line) {
-    if (&f == &m_merged.err) open_deferred();
+    open_deferred(f);
     if (!f.fd) return; // not kept, or could not be opened
     f.pending.append(prefix);
     f.pending.append(line);
@@ -195,7 +204,7 @@ void AppLogs::add_block(int id, Stream stream, std::string_view block, std::int6
 }
 
 void AppLogs::put(File& f, std::string_view bytes) {
-    if (&f == &m_merged.err) open_deferred();
+    open_deferred(f);
     if (!f.fd) return; // could not be opened: nowhere to write
     if (f.pending.empty()) {
         std::size_t written = write_lines(f, bytes);

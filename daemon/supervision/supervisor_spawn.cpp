@@ -244,8 +244,8 @@ void Supervisor::spawn(Instance& inst) {
 
     capture(inst.id, inst.run, app->logs, std::move(out_r), Stream::out, {});
     capture(inst.id, inst.run, app->logs, std::move(err_r), Stream::err, {});
-    // The error file is created once this loop turn is over: the start's spawns are released
-    // by then, and run while the daemon creates it.
+    // The app's default log files are created once this loop turn is over: the start's spawns
+    // are released by then and run while the daemon creates them (AppLogs::open_deferred).
     if (app->logs->has_deferred())
         m_reactor.after(0, [logs = app->logs] { logs->open_deferred(); });
     if (auto pf = pid_file_for(spec, inst); !pf.empty()) {

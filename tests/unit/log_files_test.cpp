@@ -56,7 +56,7 @@ struct DeferredTestDir {
 
 } // namespace
 
-TEST_CASE("the default error file is created after the start, or by the first stderr line") {
+TEST_CASE("the default files are created after the start, or by their first line") {
     DeferredTestDir t;
     rein::AppSpec spec;
     spec.name = "api";
@@ -64,31 +64,49 @@ TEST_CASE("the default error file is created after the start, or by the first st
 
     rein::daemon::AppLogs logs(spec, t.dir, nullptr);
     REQUIRE(logs.open().empty());
-    CHECK(deferred_test_exists(out));
-    CHECK(!deferred_test_exists(err)); // not on the start's path
+    CHECK(!deferred_test_exists(out)); // not on the start's path
+    CHECK(!deferred_test_exists(err));
     CHECK(logs.has_deferred());
     logs.open_deferred(); // what the supervisor does once the spawns are released
     CHECK(!logs.has_deferred());
+    CHECK(deferred_test_exists(out));
     CHECK(deferred_test_exists(err));
 
-    // A line on stderr before the deferred open creates the file and lands in it.
+    // A line before the deferred open creates its file and lands in it; the other file waits.
+    std::filesystem::remove(out);
     std::filesystem::remove(err);
     rein::daemon::AppLogs early(spec, t.dir, nullptr);
     REQUIRE(early.open().empty());
-    CHECK(!deferred_test_exists(err));
     early.add_block(0, Stream::err, "boom\n", 0);
     early.flush();
     CHECK(deferred_test_read(err) == "boom\n");
-    CHECK(!early.has_deferred());
+    CHECK(!deferred_test_exists(out));
+    CHECK(early.has_deferred());
     CHECK(early.problem().empty());
 
-    // A file the user named is opened by the start itself (its failure is the start's error).
+    // Files the user named are opened by the start itself (a failure is the start's error).
+    spec.out_file = t.dir + "/named-out.log";
     spec.error_file = t.dir + "/named-error.log";
     rein::daemon::AppLogs named(spec, t.dir, nullptr);
     REQUIRE(named.open().empty());
+    CHECK(deferred_test_exists(spec.out_file));
     CHECK(deferred_test_exists(spec.error_file));
     CHECK(!named.has_deferred());
     spec.error_file = t.dir + "/no/such/folder/e.log";
     rein::daemon::AppLogs bad(spec, t.dir, nullptr);
     CHECK(!bad.open().empty());
+
+    // A default file that cannot be created says so, and is tried again at the next line.
+    rein::AppSpec gone;
+    gone.name = "gone";
+    rein::daemon::AppLogs missing(gone, t.dir + "/absent", nullptr);
+    REQUIRE(missing.open().empty());
+    missing.open_deferred();
+    CHECK(missing.has_deferred());
+    CHECK(missing.problem().find("cannot open") != std::string::npos);
+    std::filesystem::create_directory(t.dir + "/absent");
+    missing.add_block(0, Stream::out, "late\n", 0);
+    missing.flush();
+    CHECK(deferred_test_read(t.dir + "/absent/gone-out.log") == "late\n");
+    CHECK(missing.problem().find("gone-out.log") == std::string::npos);
 }
