@@ -36,6 +36,10 @@ AppLogs::AppLogs(const AppSpec& spec, const std::string& default_dir, LogHub* hu
     m_merged.err.named = m_err_named;
     m_merged.combined.path = m_combined_path;
     m_merged.combined.named = true;
+    // Only the daemon's own file in its own folder, where out.log was just created: a path the
+    // user named is opened by the start, whose answer says when it cannot be.
+    m_merged.out.deferred = !m_per_instance && !m_out_named;
+    m_merged.err.deferred = !m_per_instance && !m_err_named;
     // Checked by the start request already; a user removed since then gets the daemon's files.
     if (auto who = app_identity(spec); who && *who) m_identity = std::move(*who);
 }
@@ -95,10 +99,31 @@ int AppLogs::open_file(File& f) {
 
 std::string AppLogs::open() {
     for (Files* fs : all_files())
-        for (File* f : {&fs->out, &fs->err, &fs->combined})
+        for (File* f : {&fs->out, &fs->err, &fs->combined}) {
+            if (f->deferred) continue;
             if (int err = open_file(*f); err && !m_per_instance)
                 return "cannot open log file " + f->path + ": " + std::strerror(err);
+        }
     return {};
+}
+
+void AppLogs::open_deferred() {
+    open_deferred(m_merged.out);
+    open_deferred(m_merged.err);
+}
+
+void AppLogs::open_deferred(File& f) {
+    if (!f.deferred) return;
+    int err = open_file(f);
+    if (!err) {
+        f.deferred = false;
+        f.write_errno = 0;
+        return;
+    }
+    if (err != f.write_errno)
+        spdlog::error("{}: cannot open log file {}: {}; its lines are not kept until it can be",
+                      m_name, f.path, std::strerror(err));
+    f.write_errno = err; // problem() shows it in describe and jlist
 }
 
 AppLogs::Files& AppLogs::files_for(int id) {
@@ -134,6 +159,7 @@ AppLogs::Files& AppLogs::files_for(int id) {
 }
 
 void AppLogs::append(File& f, std::string_view prefix, std::string_view line) {
+    open_deferred(f);
     if (!f.fd) return; // not kept, or could not be opened
     f.pending.append(prefix);
     f.pending.append(line);
@@ -178,6 +204,7 @@ void AppLogs::add_block(int id, Stream stream, std::string_view block, std::int6
 }
 
 void AppLogs::put(File& f, std::string_view bytes) {
+    open_deferred(f);
     if (!f.fd) return; // could not be opened: nowhere to write
     if (f.pending.empty()) {
         std::size_t written = write_lines(f, bytes);

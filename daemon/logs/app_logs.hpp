@@ -40,6 +40,15 @@ class AppLogs {
     /// failure, empty on success. Per-instance files that cannot be opened are reported by
     /// problem() and in reind.log instead (they open after the start was accepted).
     std::string open();
+    /// The app's default files (<name>-out.log, <name>-error.log with merge_logs) are created
+    /// after the first open(), off the path of a start: creating a file costs ext4 a fraction
+    /// of a millisecond, and a start of many apps need not wait for them before its children
+    /// run. Opens them now (the supervisor calls this once the start's spawns are released,
+    /// before the next request is read; a line that comes first opens its file itself). A
+    /// failure is reported as a write's (problem(), reind.log) and tried again at the next line.
+    void open_deferred();
+    /// True while a default file waits for open_deferred().
+    bool has_deferred() const { return m_merged.out.deferred || m_merged.err.deferred; }
     /// Queues one line that instance `id` wrote on `stream`; flush() writes it.
     void add_line(int id, Stream stream, std::string_view line, std::int64_t wall_ms);
     /// Several whole lines at once: `block` is lines each ending in a newline. Without a time
@@ -84,6 +93,7 @@ class AppLogs {
         int rotate_errno = 0;   ///< why the last rotation failed; 0 once one succeeds
         std::int64_t rotate_retry_ms = 0; ///< after a failed rotation, not again before this
         bool mid_line = false;            ///< the last write ended inside a line (cut short)
+        bool deferred = false; ///< opened by open_deferred() or its first line, not by open()
     };
     /// The out, error and combined files of the app, or of one instance.
     struct Files {
@@ -102,6 +112,8 @@ class AppLogs {
     std::string path_for(const std::string& path, int id) const;
     /// Opens one file (the app user's own permissions for a named one); errno, 0 on success.
     int open_file(File& f);
+    /// Opens a deferred file (see open_deferred()).
+    void open_deferred(File& f);
     /// Every file set kept now: the app's, or each instance's opened so far.
     std::vector<Files*> all_files();
     std::vector<const Files*> all_files() const;

@@ -244,6 +244,10 @@ void Supervisor::spawn(Instance& inst) {
 
     capture(inst.id, inst.run, app->logs, std::move(out_r), Stream::out, {});
     capture(inst.id, inst.run, app->logs, std::move(err_r), Stream::err, {});
+    // The app's default log files are created once this loop turn is over: the start's spawns
+    // are released by then and run while the daemon creates them (AppLogs::open_deferred).
+    if (app->logs->has_deferred())
+        m_reactor.after(0, [logs = app->logs] { logs->open_deferred(); });
     if (auto pf = pid_file_for(spec, inst); !pf.empty()) {
         if (auto err = write_pid_file(pf, *pid, identity ? &*identity : nullptr); !err.empty())
             spdlog::warn("{}[{}]: {}", spec.name, inst.id, err);

@@ -63,6 +63,14 @@ json first(const Home& h, const std::string& name) {
 }
 
 // A `sleep` in its own process group, started by the test (not by rein).
+// Clock ticks since boot, the unit of a start time in /proc/PID/stat.
+std::uint64_t ticks_since_boot() {
+    std::ifstream in("/proc/uptime");
+    double up = 0;
+    in >> up;
+    return std::uint64_t(up * double(sysconf(_SC_CLK_TCK)));
+}
+
 pid_t start_sleep() {
     pid_t pid = fork();
     REQUIRE(pid >= 0);
@@ -205,10 +213,13 @@ TEST_CASE("a pid that is another process now is neither signalled nor adopted") 
     REQUIRE(kill(app, SIGKILL) == 0);
     REQUIRE(wait_until([app] { return !alive(app); }));
     // The instance's pid (and group) now name a sleep the test started: same pid number
-    // reuse, another start time.
+    // reuse, another start time. Start times count clock ticks: on a fast machine the sleep
+    // could start in the app's tick, and be the same process by every sign; a later one.
+    json s = read_state(h);
+    const std::uint64_t app_start = s["instances"][0]["proc_start"].get<std::uint64_t>();
+    REQUIRE(wait_until([&] { return ticks_since_boot() > app_start + 2; }));
     pid_t other = start_sleep();
     REQUIRE(wait_until([other] { return alive(other); }));
-    json s = read_state(h);
     s["instances"][0]["pid"] = other;
     s["instances"][0]["pgid"] = other;
     write_state(h, s);

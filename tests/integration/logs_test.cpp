@@ -218,3 +218,18 @@ TEST_CASE("a follower that never reads does not slow an app writing 50 MB") {
     CHECK(std::filesystem::file_size(h.path("logs/fast-out.log")) > 50'000'000);
     CHECK(h.rein({"ping"}).code == 0);
 }
+
+TEST_CASE("an app that writes nothing has both default files once the start has answered") {
+    Home h;
+    // Created after the spawns (not on the start's path), yet before the next request is read.
+    REQUIRE(
+        h.rein({"start", h.ecosystem({fixture_app("mum", {}), fixture_app("hush", {})})}).code ==
+        0);
+    REQUIRE(h.rein({"ping"}).code == 0);
+    for (const char* name : {"mum", "hush"})
+        for (const char* kind : {"out", "error"}) {
+            std::string file = h.path(std::string("logs/") + name + "-" + kind + ".log");
+            CAPTURE(file);
+            CHECK(std::filesystem::exists(file));
+        }
+}
