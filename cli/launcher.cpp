@@ -70,7 +70,9 @@ Status run_reind(const std::string& reind) {
 } // namespace
 
 UniqueFd lock_launch(const Paths& paths) {
-    UniqueFd lock(open((paths.home + "/launch.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    // The home folder itself is the lock: no file to make (a fresh home's first command pays
+    // for every entry made in it).
+    UniqueFd lock(open(paths.home.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (lock)
         while (flock(lock.get(), LOCK_EX) != 0 && errno == EINTR) {}
     return lock;
@@ -79,7 +81,7 @@ UniqueFd lock_launch(const Paths& paths) {
 Result<Client> connect_or_start(const Paths& paths) {
     auto client = Client::connect(paths);
     if (client || client.error().code != "no_daemon") return client;
-    if (auto s = ensure_home(paths); !s) return s.error();
+    if (auto s = ensure_home_dir(paths); !s) return s.error();
 
     // Concurrent CLIs, and rein run's own daemon: one launches, the others wait for it and then
     // connect.
