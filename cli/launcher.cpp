@@ -3,6 +3,7 @@
 #include "common/files.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -53,17 +54,37 @@ Result<std::string> find_reind() {
 
 namespace {
 
-// Runs `reind` (which detaches and exits once its socket answers); returns its complaint.
+// Runs `reind` in a session of its own and waits until it says "ready" on a pipe (its socket
+// answers) or why it cannot start; returns that complaint. reind does not fork again: it is
+// the daemon.
 Status run_reind(const std::string& reind) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return make_error("failed", std::string("pipe: ") + std::strerror(errno));
+    std::string fd = std::to_string(p[1]);
     pid_t pid = fork();
-    if (pid < 0) return make_error("failed", std::string("fork: ") + std::strerror(errno));
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return make_error("failed", std::string("fork: ") + std::strerror(errno));
+    }
     if (pid == 0) {
-        execl(reind.c_str(), reind.c_str(), static_cast<char*>(nullptr));
+        // reind makes it close-on-exec again, so that its apps do not inherit it.
+        fcntl(p[1], F_SETFD, 0);
+        execl(reind.c_str(), reind.c_str(), "--ready-fd", fd.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Ok{};
+    close(p[1]);
+    std::string msg;
+    char buf[512];
+    ssize_t n;
+    while ((n = read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) msg.append(buf, std::size_t(n));
+    close(p[0]);
+    if (msg == "ready\n") return Ok{}; // it runs on as the daemon
+    // It ended without serving: reaped here, its reason said.
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
+    if (!msg.empty()) std::fputs(msg.c_str(), stderr);
     return make_error("failed", "could not start the daemon " + reind + " (see its message above)");
 }
 

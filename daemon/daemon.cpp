@@ -65,6 +65,9 @@ int fail(int ready_fd, const std::string& msg) {
     return 1;
 }
 
+// A session of its own, stdin/stdout/stderr on /dev/null.
+void leave_terminal();
+
 // Detaches: the parent waits on a pipe until the child is serving (or says why it cannot),
 // so whoever started reind knows the socket answers when it returns.
 int detach(int& ready_fd) {
@@ -85,13 +88,17 @@ int detach(int& ready_fd) {
     }
     close(p[0]);
     ready_fd = p[1];
+    leave_terminal();
+    return 0;
+}
+
+void leave_terminal() {
     setsid();
     int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, 0);
     dup2(devnull, 1);
     dup2(devnull, 2);
     if (devnull > 2) close(devnull);
-    return 0;
 }
 
 constexpr const char* k_log_pattern = "%Y-%m-%dT%H:%M:%S.%e%z [%l] %v";
@@ -276,7 +283,13 @@ int run_daemon(const DaemonOptions& opts) {
     }
 
     int ready_fd = -1;
-    if (!resumed && !opts.foreground && detach(ready_fd) != 0) return 1;
+    if (opts.ready_fd >= 0 && !resumed) {
+        // rein forked us for this and waits on the pipe: a second fork would only cost time.
+        ready_fd = opts.ready_fd;
+        leave_terminal();
+    } else if (!resumed && !opts.foreground && detach(ready_fd) != 0) {
+        return 1;
+    }
 
     // One daemon per home: the lock lives as long as this process (and across rein update).
     UniqueFd lock(carried.lock);

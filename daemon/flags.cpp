@@ -20,7 +20,8 @@ constexpr std::array k_flags{
             "Once serving, bring back the apps of dump.json (rein save). Under systemd "
             "(NOTIFY_SOCKET) READY=1 is sent after that.",
             false},
-    FlagDef{Flag::version, "--version", nullptr, nullptr, "Print the version and git revision, and exit.", false},
+    FlagDef{Flag::version, "--version", nullptr, nullptr,
+            "Print the version and git revision, and exit.", false},
     FlagDef{Flag::help, "--help", "-h", nullptr, "Print a short usage and exit.", false},
     FlagDef{Flag::handover_format, "--handover-format", nullptr, nullptr,
             "Print the layout version of the state rein update hands over, and exit.", true},
@@ -30,6 +31,10 @@ constexpr std::array k_flags{
             true},
     FlagDef{Flag::resume_failed, "--resume-failed", nullptr, "REASON",
             "Resumed after a newer image could not take over: REASON is told to the client.", true},
+    FlagDef{Flag::ready_fd, "--ready-fd", nullptr, "FD",
+            "Started by rein: do not fork again; write \"ready\" (or why not) to the pipe at FD "
+            "once the socket answers, and close it.",
+            true},
 };
 
 constexpr std::array k_signals{
@@ -65,7 +70,9 @@ void print_daemon_usage() {
         std::printf("  %s%s%s\n      %s\n", f.short_name ? f.short_name : "",
                     f.short_name ? ", " : "", f.name, f.help);
     }
-    std::fputs("  --handover-format and --resume FD are for `rein update` only.\n", stdout);
+    std::fputs("  --handover-format and --resume FD are for `rein update` only, --ready-fd FD for "
+               "`rein`.\n",
+               stdout);
 }
 
 std::span<const HandledSignal> daemon_signals() {
