@@ -75,11 +75,8 @@ Status run_reind(const std::string& reind) {
         _exit(127);
     }
     close(p[1]);
-    std::string msg;
-    char buf[512];
-    ssize_t n;
-    while ((n = read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0) msg.append(buf, std::size_t(n));
+    auto got = read_all(p[0], 4096);
+    std::string msg = got ? *got : std::string();
     close(p[0]);
     if (msg == "ready\n") return Ok{}; // it runs on as the daemon
     // It ended without serving: reaped here, its reason said.

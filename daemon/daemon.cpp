@@ -77,11 +77,8 @@ int detach(int& ready_fd) {
     if (pid < 0) return fail(-1, std::string("fork: ") + std::strerror(errno));
     if (pid > 0) {
         close(p[1]);
-        std::string msg;
-        char buf[512];
-        ssize_t n;
-        while ((n = read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-            if (n > 0) msg.append(buf, std::size_t(n));
+        auto got = read_all(p[0], 4096);
+        std::string msg = got ? *got : std::string();
         if (msg == "ready\n") _exit(0);
         std::fputs(msg.empty() ? "reind: exited during start-up\n" : msg.c_str(), stderr);
         _exit(1);
