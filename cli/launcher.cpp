@@ -3,6 +3,7 @@
 #include "common/files.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -53,24 +54,43 @@ Result<std::string> find_reind() {
 
 namespace {
 
-// Runs `reind` (which detaches and exits once its socket answers); returns its complaint.
+// Runs `reind` in a session of its own and waits until it says "ready" on a pipe (its socket
+// answers) or why it cannot start; returns that complaint. reind does not fork again: it is
+// the daemon.
 Status run_reind(const std::string& reind) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return make_error("failed", std::string("pipe: ") + std::strerror(errno));
+    std::string fd = std::to_string(p[1]);
     pid_t pid = fork();
-    if (pid < 0) return make_error("failed", std::string("fork: ") + std::strerror(errno));
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return make_error("failed", std::string("fork: ") + std::strerror(errno));
+    }
     if (pid == 0) {
-        execl(reind.c_str(), reind.c_str(), static_cast<char*>(nullptr));
+        // reind makes it close-on-exec again, so that its apps do not inherit it.
+        fcntl(p[1], F_SETFD, 0);
+        execl(reind.c_str(), reind.c_str(), "--ready-fd", fd.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Ok{};
+    close(p[1]);
+    auto got = read_all(p[0], 4096);
+    std::string msg = got ? *got : std::string();
+    close(p[0]);
+    if (msg == "ready\n") return Ok{}; // it runs on as the daemon
+    // It ended without serving: reaped here, its reason said.
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
+    if (!msg.empty()) std::fputs(msg.c_str(), stderr);
     return make_error("failed", "could not start the daemon " + reind + " (see its message above)");
 }
 
 } // namespace
 
 UniqueFd lock_launch(const Paths& paths) {
-    UniqueFd lock(open((paths.home + "/launch.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    // The home folder itself is the lock: no file to make (a fresh home's first command pays
+    // for every entry made in it).
+    UniqueFd lock(open(paths.home.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (lock)
         while (flock(lock.get(), LOCK_EX) != 0 && errno == EINTR) {}
     return lock;
@@ -79,7 +99,7 @@ UniqueFd lock_launch(const Paths& paths) {
 Result<Client> connect_or_start(const Paths& paths) {
     auto client = Client::connect(paths);
     if (client || client.error().code != "no_daemon") return client;
-    if (auto s = ensure_home(paths); !s) return s.error();
+    if (auto s = ensure_home_dir(paths); !s) return s.error();
 
     // Concurrent CLIs, and rein run's own daemon: one launches, the others wait for it and then
     // connect.

@@ -58,7 +58,7 @@ static Status ensure_dir(const std::string& dir) {
     return Ok{};
 }
 
-Status ensure_home(const Paths& paths) {
+Status ensure_home_dir(const Paths& paths) {
     if (auto s = ensure_dir(paths.home); !s) return s;
     struct stat st {};
     stat(paths.home.c_str(), &st);
@@ -66,6 +66,11 @@ Status ensure_home(const Paths& paths) {
     if ((st.st_mode & 0077) != 0 && chmod(paths.home.c_str(), 0700) != 0)
         return make_error("bad_home",
                           "cannot make " + paths.home + " private: " + std::strerror(errno));
+    return Ok{};
+}
+
+Status ensure_home(const Paths& paths) {
+    if (auto s = ensure_home_dir(paths); !s) return s;
     return ensure_dir(paths.logs_dir());
 }
 

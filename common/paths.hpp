@@ -41,6 +41,9 @@ Result<Paths> resolve_paths();
 /// Creates the home (mode 0700) and its logs/ folder when missing; refuses a home that another
 /// user owns or that others can write.
 Status ensure_home(const Paths& paths);
+/// The home alone, as ensure_home checks it, without logs/: what starting a daemon needs (each
+/// entry made costs a start-up that much; the daemon makes logs/ before its first app).
+Status ensure_home_dir(const Paths& paths);
 
 /// Longest socket path a sockaddr_un holds (without the terminating NUL).
 std::size_t max_socket_path();

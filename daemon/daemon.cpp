@@ -34,6 +34,7 @@
 #include <optional>
 #include <set>
 #include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
@@ -50,6 +51,9 @@ namespace {
 
 // After start-up, the delay before the holder is started (when none runs yet).
 constexpr std::int64_t k_holder_start_ms = 100;
+// After start-up, the delay before what only apps need is made (when no request needed it
+// sooner): the first commands have their answers by then.
+constexpr std::int64_t k_prepare_ms = 20;
 
 // Fails start-up with one sentence: on stderr, and through the readiness pipe to the parent.
 int fail(int ready_fd, const std::string& msg) {
@@ -61,6 +65,9 @@ int fail(int ready_fd, const std::string& msg) {
     return 1;
 }
 
+// A session of its own, stdin/stdout/stderr on /dev/null.
+void leave_terminal();
+
 // Detaches: the parent waits on a pipe until the child is serving (or says why it cannot),
 // so whoever started reind knows the socket answers when it returns.
 int detach(int& ready_fd) {
@@ -70,38 +77,57 @@ int detach(int& ready_fd) {
     if (pid < 0) return fail(-1, std::string("fork: ") + std::strerror(errno));
     if (pid > 0) {
         close(p[1]);
-        std::string msg;
-        char buf[512];
-        ssize_t n;
-        while ((n = read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-            if (n > 0) msg.append(buf, std::size_t(n));
+        auto got = read_all(p[0], 4096);
+        std::string msg = got ? *got : std::string();
         if (msg == "ready\n") _exit(0);
         std::fputs(msg.empty() ? "reind: exited during start-up\n" : msg.c_str(), stderr);
         _exit(1);
     }
     close(p[0]);
     ready_fd = p[1];
+    leave_terminal();
+    return 0;
+}
+
+void leave_terminal() {
     setsid();
     int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, 0);
     dup2(devnull, 1);
     dup2(devnull, 2);
     if (devnull > 2) close(devnull);
-    return 0;
 }
 
-void setup_logging(const Paths& paths, bool foreground) {
+constexpr const char* k_log_pattern = "%Y-%m-%dT%H:%M:%S.%e%z [%l] %v";
+// Lines logged before reind.log is opened (open_daemon_log): a fresh home's first command is
+// answered without waiting for the file to be made.
+constexpr std::size_t k_early_lines = 256;
+
+void setup_logging(bool foreground) {
     std::vector<spdlog::sink_ptr> sinks;
+    sinks.push_back(std::make_shared<spdlog::sinks::ringbuffer_sink_st>(k_early_lines));
+    if (foreground) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_st>());
+    auto logger = std::make_shared<spdlog::logger>("reind", sinks.begin(), sinks.end());
+    logger->set_pattern(k_log_pattern);
+    logger->flush_on(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+}
+
+// Opens reind.log, writes there what was logged so far, and logs there from now on.
+void open_daemon_log(const Paths& paths) {
+    auto& sinks = spdlog::default_logger()->sinks();
+    auto early = std::dynamic_pointer_cast<spdlog::sinks::ringbuffer_sink_st>(sinks.front());
+    if (!early) return; // opened already
+    sinks.erase(sinks.begin());
     try {
-        sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_st>(paths.daemon_log()));
+        auto file = std::make_shared<spdlog::sinks::basic_file_sink_st>(paths.daemon_log());
+        file->set_pattern(k_log_pattern);
+        for (const auto& line : early->last_raw()) file->log(line);
+        file->flush();
+        sinks.insert(sinks.begin(), file);
     } catch (const spdlog::spdlog_ex&) {
         // No log file (disk full, read-only): keep running, the log is not worth an outage.
     }
-    if (foreground) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_st>());
-    auto logger = std::make_shared<spdlog::logger>("reind", sinks.begin(), sinks.end());
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z [%l] %v");
-    logger->flush_on(spdlog::level::info);
-    spdlog::set_default_logger(logger);
 }
 
 // Closes every descriptor above 2 that is not in `keep`.
@@ -242,7 +268,7 @@ int run_daemon(const DaemonOptions& opts) {
     tune_heap();
     auto paths = resolve_paths();
     if (!paths) return fail(-1, paths.error().message);
-    if (auto s = ensure_home(*paths); !s) return fail(-1, s.error().message);
+    if (auto s = ensure_home_dir(*paths); !s) return fail(-1, s.error().message);
 
     std::optional<HandoverState> resumed; // what an earlier image left (rein update)
     DaemonFds carried;
@@ -254,7 +280,13 @@ int run_daemon(const DaemonOptions& opts) {
     }
 
     int ready_fd = -1;
-    if (!resumed && !opts.foreground && detach(ready_fd) != 0) return 1;
+    if (opts.ready_fd >= 0 && !resumed) {
+        // rein forked us for this and waits on the pipe: a second fork would only cost time.
+        ready_fd = opts.ready_fd;
+        leave_terminal();
+    } else if (!resumed && !opts.foreground && detach(ready_fd) != 0) {
+        return 1;
+    }
 
     // One daemon per home: the lock lives as long as this process (and across rein update).
     UniqueFd lock(carried.lock);
@@ -267,17 +299,32 @@ int run_daemon(const DaemonOptions& opts) {
     }
     UniqueFd(carried.fallback_exe).reset(); // taken over: the old image is not needed
 
-    setup_logging(*paths, opts.foreground);
+    setup_logging(opts.foreground);
     // Before any pipe is read: a commit the last daemon left open is finished or undone, so the
     // lines it wrote but did not take from their pipe are not written twice.
-    auto journal = CommitJournal::open(paths->journal_file());
-    if (!journal) {
-        spdlog::warn("{}; log lines may repeat or go missing if this daemon is killed",
-                     journal.error().message);
-    } else {
-        CommitJournal::install(journal->get());
-        if (auto what = (*journal)->recover().describe(); !what.empty()) spdlog::warn("{}", what);
-    }
+    std::unique_ptr<CommitJournal> journal;
+    bool apps_ready = false;
+    auto prepare_for_apps = [&] {
+        if (apps_ready) return;
+        apps_ready = true;
+        open_daemon_log(*paths);
+        if (auto s = ensure_home(*paths); !s) spdlog::error("{}", s.error().message);
+        auto opened = CommitJournal::open(paths->journal_file());
+        if (!opened) {
+            spdlog::warn("{}; log lines may repeat or go missing if this daemon is killed",
+                         opened.error().message);
+            return;
+        }
+        journal = std::move(*opened);
+        CommitJournal::install(journal.get());
+        if (auto what = journal->recover().describe(); !what.empty()) spdlog::warn("{}", what);
+    };
+    // Each entry made in a fresh home delays the first command's answer (about a millisecond
+    // each on some file systems): logs/ and a new journal wait for the first request that may
+    // start an app, or a moment after serving. Anything left to finish or take over, now.
+    if (resumed || opts.resurrect || access(paths->journal_file().c_str(), F_OK) == 0 ||
+        access(paths->registry_file().c_str(), F_OK) == 0)
+        prepare_for_apps();
 
     sigset_t mask;
     sigemptyset(&mask);
@@ -298,11 +345,13 @@ int run_daemon(const DaemonOptions& opts) {
         executable_path(), 0,          false,   {}};
     // The persisted registry (registry.json): rewritten after each loop turn that changed it.
     StateStore store(reactor, ctx);
-    ControlServer server(reactor, [&ctx, &store](const nlohmann::json& req, Responder r) {
+    ControlServer server(reactor, [&](const nlohmann::json& req, Responder r) {
+        bool changes = may_change_state(req);
+        if (changes) prepare_for_apps();
         dispatch(ctx, req, r);
         // At once, not at the end of the loop turn: what the request started is released from
         // its spawn gate before its client can ask about it (a pid in a reply execs at once).
-        if (may_change_state(req)) store.commit();
+        if (changes) store.commit();
     });
     NotifySocket notify(reactor, [&](pid_t sender, std::string_view message) {
         supervisor.notify(sender, message);
@@ -440,6 +489,7 @@ int run_daemon(const DaemonOptions& opts) {
     // The holder is not waited for at start-up (FdStore::open): started once the first
     // requests had their answer, it is ready before most daemons have an app to give it.
     reactor.after(k_holder_start_ms, [&fd_store] { fd_store.start_soon(); });
+    reactor.after(k_prepare_ms, prepare_for_apps);
 
     reactor.run();
     // Only `kill` and SIGTERM/SIGINT end the loop, every app stopped on purpose: nothing is

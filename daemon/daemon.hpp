@@ -19,6 +19,9 @@ struct DaemonOptions {
     std::string resume_failed;
     /// Bring back the apps of dump.json once serving (the boot unit of `rein startup`).
     bool resurrect = false;
+    /// Started by rein, already in a session of its own: no second fork; "ready\n", or why
+    /// start-up failed, goes to this pipe.
+    int ready_fd = -1;
 };
 
 /// Runs reind until `kill` or SIGTERM/SIGINT; returns the process exit status. Without

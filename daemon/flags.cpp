@@ -31,6 +31,10 @@ constexpr std::array k_flags{
             true},
     FlagDef{Flag::resume_failed, "--resume-failed", nullptr, "REASON",
             "Resumed after a newer image could not take over: REASON is told to the client.", true},
+    FlagDef{Flag::ready_fd, "--ready-fd", nullptr, "FD",
+            "Started by rein: do not fork again; write \"ready\" (or why not) to the pipe at FD "
+            "once the socket answers, and close it.",
+            true},
 };
 
 constexpr std::array k_signals{
@@ -66,7 +70,9 @@ void print_daemon_usage() {
         std::printf("  %s%s%s\n      %s\n", f.short_name ? f.short_name : "",
                     f.short_name ? ", " : "", f.name, f.help);
     }
-    std::fputs("  --handover-format and --resume FD are for `rein update` only.\n", stdout);
+    std::fputs("  --handover-format and --resume FD are for `rein update` only, --ready-fd FD for "
+               "`rein`.\n",
+               stdout);
 }
 
 std::span<const HandledSignal> daemon_signals() {

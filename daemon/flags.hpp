@@ -7,7 +7,16 @@
 namespace rein::daemon {
 
 /// What a flag does (main.cpp switches on it).
-enum class Flag { foreground, resurrect, resume, resume_failed, handover_format, version, help };
+enum class Flag {
+    foreground,
+    resurrect,
+    resume,
+    resume_failed,
+    handover_format,
+    version,
+    help,
+    ready_fd
+};
 
 /// One flag of reind.
 struct FlagDef {

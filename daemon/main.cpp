@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 
 int main(int argc, char** argv) {
     rein::daemon::DaemonOptions opts;
@@ -29,6 +30,14 @@ int main(int argc, char** argv) {
             break;
         case Flag::resume:
             opts.resume_fd = std::atoi(argv[++i]);
+            break;
+        case Flag::ready_fd:
+            opts.ready_fd = std::atoi(argv[++i]);
+            if (opts.ready_fd <= 2 || fcntl(opts.ready_fd, F_SETFD, FD_CLOEXEC) != 0) {
+                std::fprintf(stderr, "reind: --ready-fd %s is not an open descriptor above 2\n",
+                             argv[i]);
+                return 2;
+            }
             break;
         case Flag::resume_failed:
             opts.resume_failed = argv[++i];
