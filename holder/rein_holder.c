@@ -314,10 +314,10 @@ int main(int argc, char** argv) {
         now = now_ms();
         if (g_getting && now - g_progress >= STALL_MS) drop_client(); /* it reads nothing */
         if (g_client >= 0 || g_count > 0) idle_since = now;
-        /* The client went away while nothing is held: nobody needs this holder any more. A
-         * holder that never got a client is given one period to get one. */
-        if (g_client < 0 && g_count == 0 && (p[2].fd >= 0 || now - idle_since >= CHECK_MS))
-            leave(1, 0);
+        /* Nothing held and no client for a whole period: nobody needs this holder any more.
+         * Not at once when a client goes away: a daemon that only looked whether one listens
+         * (and closed) may be connecting again right behind it. */
+        if (g_client < 0 && g_count == 0 && now - idle_since >= CHECK_MS) leave(1, 0);
         if (now >= next_check) {
             next_check = now + CHECK_MS;
             if (!sock_is_ours()) leave(0, 0); /* the home is gone or another holder took over */
