@@ -118,15 +118,15 @@ void open_daemon_log(const Paths& paths) {
     auto& sinks = spdlog::default_logger()->sinks();
     auto early = std::dynamic_pointer_cast<spdlog::sinks::ringbuffer_sink_st>(sinks.front());
     if (!early) return; // opened already
-    sinks.erase(sinks.begin());
     try {
         auto file = std::make_shared<spdlog::sinks::basic_file_sink_st>(paths.daemon_log());
         file->set_pattern(k_log_pattern);
         for (const auto& line : early->last_raw()) file->log(line);
         file->flush();
-        sinks.insert(sinks.begin(), file);
+        sinks.front() = file;
     } catch (const spdlog::spdlog_ex&) {
-        // No log file (disk full, read-only): keep running, the log is not worth an outage.
+        // No log file (disk full, read-only, out of descriptors): keep running, the log is not
+        // worth an outage, and the last lines stay in memory.
     }
 }
 

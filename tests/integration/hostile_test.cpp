@@ -37,12 +37,19 @@ nlohmann::json spec(const Home& h, const nlohmann::json& extra) {
 
 // Starts reind for `h` by hand with RLIMIT_NOFILE of `limit` (soft and hard).
 void start_daemon_with_fd_limit(const Home& h, rlim_t limit) {
+    // In the sanitizer build its reports go to files in the home, as every other daemon's do.
+    std::string sanitizers = "log_path=" + h.sanitizer_log_prefix() + ":print_stacktrace=1";
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
         rlimit rl{limit, limit};
         setrlimit(RLIMIT_NOFILE, &rl);
         setenv("REIN_HOME", h.dir().c_str(), 1);
+        for (const char* var : {"ASAN_OPTIONS", "UBSAN_OPTIONS"}) {
+            const char* old = std::getenv(var);
+            std::string value = (old && *old ? std::string(old) + ":" : "") + sanitizers;
+            setenv(var, value.c_str(), 1);
+        }
         execl(REIND_BIN, REIND_BIN, static_cast<char*>(nullptr));
         _exit(127);
     }
@@ -154,6 +161,7 @@ TEST_CASE("a daemon out of descriptors still answers: idle connections make room
     std::vector<int> fds;
     for (int i = 0; i < 300; ++i) fds.push_back(h.connect_raw());
     Run ping = h.rein({"ping"}, {"REIN_TIMEOUT=5"});
+    CAPTURE(ping.err);
     CHECK(ping.code == 0);
     CHECK(has(ping.out, "reind"));
     for (int fd : fds) close(fd);
