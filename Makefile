@@ -33,12 +33,12 @@ check-includes: deps
 	cmake --build build-check -j $(JOBS)
 
 # The whole suite twice: the release build, then under ASan+UBSan; then every fuzz target for
-# 20 s and the soak scenarios at their small size (CI runs exactly this).
+# 10 s and the soak scenarios at their small size (CI runs exactly this).
 test: build build-asan pm2
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) package-test
-	$(MAKE) fuzz FUZZ_SECONDS=20
+	$(MAKE) fuzz FUZZ_SECONDS=10
 	$(MAKE) soak SOAK_SCALE=small
 
 # PM2 from the npm registry into bench/.cache (as the bench does), so the tests that compare with

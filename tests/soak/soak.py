@@ -122,8 +122,12 @@ def descendants(root, stats=None):
     return out
 
 
+def zombie_pids(pid):
+    return {p for p, st in all_stats().items() if st[1] == pid and st[0] == "Z"}
+
+
 def zombie_children(pid):
-    return sum(1 for st in all_stats().values() if st[1] == pid and st[0] == "Z")
+    return len(zombie_pids(pid))
 
 
 def percentile(values, p):
@@ -375,9 +379,12 @@ def crash_storm(tools, scale, o, keep):
                 f"daemon fds grew: {fds_warm} after warm-up, {fds_tail} at the end")
         o.check(fds_max <= 2 * n + 64, f"daemon fds reached {fds_max} (2 pipes per instance "
                                        f"would be {2 * n})")
-        z_slack = max(5, n // 10)
-        o.check(z_tail <= z_warm + z_slack,
-                f"zombies grew: {z_warm} after warm-up, {z_tail} at the end")
+        # A count taken mid-storm is as high as the loop is late (a loaded machine doubles it):
+        # what leaks is a child never reaped, so each zombie seen now must be gone soon after,
+        # while the storm goes on.
+        seen = zombie_pids(d)
+        reaped = wait_for(lambda: not (seen & zombie_pids(d)), 5)
+        o.check(reaped, f"zombies not reaped within 5 s: {sorted(seen & zombie_pids(d))}")
         o.check(rss_final <= rss_warm + 2048,
                 f"daemon RSS grew {mib(rss_final - rss_warm)} after warm-up")
         o.check(percentile(ls, 99) < 1.0, f"ls p99 {ms(percentile(ls, 99))} (limit 1 s)")
