@@ -35,9 +35,12 @@ class Exposition {
     void histogram(std::string_view name, std::string_view labels, const Histogram& h);
 
   private:
+    /// `name` `suffix` and the braces with `labels` and one more `key="value"` (when given).
     void head(std::string_view name, std::string_view suffix, std::string_view labels,
               std::string_view key, std::string_view value_of_key);
+    /// The value and the line's end (NaN, +Inf, -Inf as the format spells them).
     void number(double value);
+    /// An integer value, exact.
     void number(std::uint64_t value);
 
     std::string& m_out;

@@ -143,18 +143,23 @@ void HttpEndpoint::on_io(int fd, std::uint32_t events) {
         return write_out(c);
     }
     char buf[4096];
+    bool ended = false; // a client may shut its side down once its request is sent
     for (;;) {
         ssize_t n = read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) break;
-        if (n <= 0) return close_conn(fd); // gone before its request was whole
+        if (n <= 0) {
+            ended = true;
+            break;
+        }
         c.in.append(buf, std::size_t(n));
         if (c.in.size() > k_max_head) return close_conn(fd);
     }
     auto end = c.in.find("\r\n\r\n");
     if (end == std::string::npos) end = c.in.find("\n\n");
     if (end == std::string::npos) {
-        if (events & (EPOLLRDHUP | EPOLLHUP)) close_conn(fd);
+        // Gone before its request was whole: nobody to answer.
+        if (ended || (events & (EPOLLRDHUP | EPOLLHUP))) close_conn(fd);
         return;
     }
     c.out = answer(std::string_view(c.in).substr(0, end));

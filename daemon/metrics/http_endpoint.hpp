@@ -30,13 +30,17 @@ class HttpEndpoint {
     const std::string& address() const { return m_address; }
 
   private:
+    /// One scrape connection.
     struct Conn {
         UniqueFd fd;
-        std::string in, out;
-        std::size_t sent = 0;
-        Reactor::TimerId timer = 0;
+        std::string in;             ///< the request head so far
+        std::string out;            ///< the whole answer, once the head is complete
+        std::size_t sent = 0;       ///< bytes of `out` the socket took
+        Reactor::TimerId timer = 0; ///< closes it when the head or the answer takes too long
     };
+    /// Accepts every waiting client, up to the maximum.
     void accept_all();
+    /// Reads the head, or writes the answer, of connection `fd`.
     void on_io(int fd, std::uint32_t events);
     /// The answer to a whole request head.
     std::string answer(std::string_view head);

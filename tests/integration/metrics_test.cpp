@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -123,6 +124,16 @@ TEST_CASE("metrics: the HTTP side: 404, 405, a pointer at /, HEAD, the content t
     Scrape head = http_raw(port, "HEAD /metrics HTTP/1.1\r\n\r\n");
     CHECK(head.status == 200);
     CHECK(head.body.empty());
+    // A client that shuts its side down once its request is sent still gets the answer.
+    int fd = connect_tcp(port);
+    REQUIRE(fd >= 0);
+    send_all(fd, "GET /metrics HTTP/1.1\r\n\r\n");
+    shutdown(fd, SHUT_WR);
+    std::string got;
+    char buf[4096];
+    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) got.append(buf, std::size_t(n));
+    close(fd);
+    CHECK(got.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
     // A head over 8 KiB: closed without an answer.
     CHECK(http_raw(port, "GET /metrics HTTP/1.1\r\nX: " + std::string(9000, 'a') + "\r\n\r\n")
               .status == 0);
