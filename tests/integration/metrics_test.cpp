@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -206,6 +207,26 @@ TEST_CASE("metrics: a bad REIN_METRICS is one clear error and no daemon") {
     Run off = h.rein({"ping"}, {"REIN_METRICS=off"});
     CHECK(off.code == 0);
     CHECK(!has(off.out, "metrics:"));
+}
+
+TEST_CASE("metrics: reind --metrics wins over REIN_METRICS") {
+    Home h;
+    std::string sock = h.path("f.sock"), err = h.path("reind.err");
+    // reind detaches and returns once it serves (or with its one sentence on stderr).
+    auto reind = [&](const std::string& flag) {
+        return std::system(("REIN_HOME=" + h.dir() +
+                            " REIN_METRICS=127.0.0.1:0 " REIND_BIN " --metrics " + flag + " 2>" +
+                            err)
+                               .c_str());
+    };
+    REQUIRE(reind("unix:" + sock) == 0);
+    CHECK(metrics_line(h) == "unix:" + sock);
+    CHECK(scrape(0, "/metrics", sock).status == 200);
+    REQUIRE(h.rein({"kill"}).code == 0);
+    CHECK(reind("127.0.0.1:99999") != 0);
+    CHECK(has(slurp(err), "reind: --metrics: metrics address '127.0.0.1:99999' is not valid"));
+    CHECK(reind("off") == 0); // off wins over the environment's address too
+    CHECK(metrics_line(h).empty());
 }
 
 TEST_CASE("metrics: rein update serves on the same port") {
