@@ -2,6 +2,7 @@
 // Runtime state of apps and their instances (config lives in AppSpec, never here).
 #include "common/app_spec.hpp"
 #include "daemon/logs/app_logs.hpp"
+#include "daemon/metrics/counters.hpp"
 #include "daemon/reactor/reactor.hpp"
 #include "daemon/sockets/listen_sockets.hpp"
 #include "daemon/supervision/file_watch.hpp"
@@ -79,6 +80,9 @@ struct Instance {
     std::int64_t last_cpu_mono = 0;   ///< when that was; 0: not sampled since it started
     double cpu_percent = 0;           ///< of one core, between the last two samples
     std::uint64_t memory_bytes = 0;   ///< resident memory of the process tree
+
+    /// What /metrics counts beyond the above (not carried across rein update).
+    metrics::InstanceCounters counters;
 };
 
 /// True for the process a reload is starting or stopping behind another instance's row.
