@@ -10,7 +10,8 @@ namespace rein::cli {
 inline constexpr const char* k_rein_summary =
     "a process manager for programs in any language (PM2's workflow)";
 
-/// Adds --no-color (into `no_color`) and -v/--version (printing `version`) to `app`;
+/// Adds --no-color (into `no_color`), -v/--version (printing `version`), --host and
+/// --hosts-file (documented here, taken out of the command line before parsing) to `app`;
 /// CLI11 adds -h/--help itself.
 void add_global_options(CLI::App& app, bool& no_color, const std::string& version);
 

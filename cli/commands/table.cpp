@@ -33,6 +33,7 @@ Runner setup_start_or_restart(CLI::App& sub);
 Runner setup_start_or_reload(CLI::App& sub);
 Runner setup_import(CLI::App& sub);
 Runner setup_completion(CLI::App& sub);
+Runner setup_proxy(CLI::App& sub);
 
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
@@ -84,6 +85,11 @@ const std::vector<CommandDef>& command_table() {
         {"ecosystem", "write a starter ecosystem.config.js here", {"init"}, setup_ecosystem},
         {"import", "bring in the apps of PM2's saved list (pm2 save)", {}, setup_import},
         {"completion", "print a shell completion script (bash, zsh, fish)", {}, setup_completion},
+        {"proxy",
+         "join stdin/stdout to the daemon's socket (what rein --host runs over ssh)",
+         {},
+         setup_proxy,
+         true},
     };
     return table;
 }
