@@ -153,7 +153,7 @@ int run_with_hosts(int argc, char** argv, int (*run_here)(int, char**)) {
 
     std::string file = args.hosts_file;
     if (file.empty())
-        if (const char* f = std::getenv("REIN_HOSTS_FILE"); f && *f && args.hosts.empty()) file = f;
+        if (const char* f = std::getenv("REIN_HOSTS_FILE"); f && *f && !flagged) file = f;
     std::string file_text;
     if (!file.empty()) {
         auto text = read_whole_file(file, k_max_hosts_file_bytes);
@@ -164,8 +164,8 @@ int run_with_hosts(int argc, char** argv, int (*run_here)(int, char**)) {
         }
         file_text = std::move(*text);
     }
-    auto hosts = resolve_hosts(args.hosts, args.hosts.empty() ? std::getenv("REIN_HOST") : nullptr,
-                               file_text);
+    // Options on the command line replace both variables.
+    auto hosts = resolve_hosts(args.hosts, flagged ? nullptr : std::getenv("REIN_HOST"), file_text);
     if (!hosts) {
         std::cerr << "rein: " << hosts.error().message << "\n";
         return k_exit_usage;

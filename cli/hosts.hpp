@@ -36,8 +36,9 @@ struct HostArgs {
 /// no word starts with "--host".
 HostArgs extract_host_args(int argc, char** argv);
 
-/// Every host to run on, in order: the --host values, else $REIN_HOST (comma-separated), then
-/// the hosts file's (--hosts-file, else $REIN_HOSTS_FILE). `file_text` is that file's content.
+/// Every host to run on, in order: the --host values, then `env_hosts` ($REIN_HOST, comma-
+/// separated; the caller passes null when --host or --hosts-file was given), then the hosts
+/// file's (`file_text`: the content of --hosts-file, else of $REIN_HOSTS_FILE).
 /// Duplicates are kept once (the first). An error for the first bad URL.
 Result<std::vector<HostUrl>> resolve_hosts(const std::vector<std::string>& flags,
                                            const char* env_hosts, const std::string& file_text);
