@@ -68,7 +68,7 @@ TEST_CASE("over ssh: ls, start from an ecosystem file, logs --nostream and reloa
         CHECK(std::find(before.begin(), before.end(), pid) == before.end());
 }
 
-TEST_CASE("over ssh: a logs follow sees a new line; REIN_HOST is --host") {
+TEST_CASE("over ssh: a logs follow sees a new line, and REIN_HOST is --host") {
     REQUIRE_SSHD();
     Home h;
     Sshd sshd(h.dir());
@@ -93,6 +93,29 @@ TEST_CASE("over ssh: a logs follow sees a new line; REIN_HOST is --host") {
     REQUIRE(a.size() == 1);
     CHECK(a[0]["name"] == "quiet");
     CHECK(a[0]["pid"] == b[0]["pid"]);
+}
+
+TEST_CASE("over ssh: the ecosystem file is read here, its paths are the host's, checked there") {
+    REQUIRE_SSHD();
+    Home h;
+    Sshd sshd(h.dir());
+    std::string eco = h.write("ghost.yaml", "apps:\n  - name: ghost\n    script: app.js\n"
+                                            "    cwd: " +
+                                                h.path("absent") + "\n");
+    // Locally the loader itself refuses it, pointing into the file.
+    Run here = h.rein({"start", eco});
+    CHECK(here.code == 1);
+    CHECK(has(here.err, "ghost.yaml:4:10: cwd '" + h.path("absent") + "' does not exist"));
+    // Over ssh the loader leaves the paths to the host: its daemon is the one that refuses.
+    Run there = h.rein({"--host", sshd.url(), "start", eco}, sshd.env());
+    CHECK(there.code == 1);
+    CHECK(there.err == "rein: app 'ghost': cwd '" + h.path("absent") + "' is not a directory\n");
+    // A bare command name stays a name, found on the host's PATH.
+    Run bare =
+        h.rein({"--host", sshd.url(), "start", "sleep", "--name", "nap", "--", "100"}, sshd.env());
+    CHECK(bare.code == 0);
+    REQUIRE(h.wait_status("nap", "online"));
+    CHECK(h.rows("nap").at(0).value("script", "") == "sleep");
 }
 
 TEST_CASE("two hosts: one ls with a host column, one jlist with a host field") {
@@ -147,7 +170,7 @@ TEST_CASE("two hosts: one ls with a host column, one jlist with a host field") {
     CHECK(monit.err == "rein: monit shows one host; give one --host\n");
 }
 
-TEST_CASE("a dead host: one clear error naming it, exit 1; a bad URL: exit 2") {
+TEST_CASE("a dead host: one clear error naming it, exit 1, and a bad URL exit 2") {
     REQUIRE_SSHD();
     Home h;
     Sshd sshd(h.dir()); // for its client config only
@@ -169,7 +192,7 @@ TEST_CASE("a dead host: one clear error naming it, exit 1; a bad URL: exit 2") {
     CHECK(has(local.err, "'startup' works on this machine only, not over --host"));
 }
 
-TEST_CASE("rein proxy: the daemon's replies on stdout, nothing else; ends at end of input") {
+TEST_CASE("rein proxy: the daemon's replies on stdout, nothing else, and it ends at end of input") {
     Home h;
     std::string cmd = "printf '{\"id\":1,\"cmd\":\"ping\"}\\n' | REIN_HOME=" + h.dir() + " " +
                       REIN_BIN + " proxy > " + h.path("out") + " 2> " + h.path("err");
