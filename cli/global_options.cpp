@@ -5,8 +5,9 @@ namespace rein::cli {
 void add_global_options(CLI::App& app, bool& no_color, const std::string& version) {
     app.set_version_flag("-v,--version", version);
     app.add_flag("--no-color", no_color, "no colours even on a terminal");
-    // Taken off the command line before it is parsed (cli/host_dispatch.cpp); declared here
-    // for help, the man page and completion.
+}
+
+void add_host_options(CLI::App& app) {
     static std::vector<std::string> hosts;
     static std::string hosts_file;
     app.add_option("--host", hosts,

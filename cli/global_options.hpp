@@ -10,9 +10,13 @@ namespace rein::cli {
 inline constexpr const char* k_rein_summary =
     "a process manager for programs in any language (PM2's workflow)";
 
-/// Adds --no-color (into `no_color`), -v/--version (printing `version`), --host and
-/// --hosts-file (documented here, taken out of the command line before parsing) to `app`;
+/// Adds --no-color (into `no_color`) and -v/--version (printing `version`) to `app`;
 /// CLI11 adds -h/--help itself.
 void add_global_options(CLI::App& app, bool& no_color, const std::string& version);
+
+/// Adds --host and --hosts-file, for help, the man page and completion only: run() takes them
+/// off the command line before parsing (cli/host_dispatch.cpp), so a command's parse does not
+/// build them.
+void add_host_options(CLI::App& app);
 
 } // namespace rein::cli

@@ -75,6 +75,7 @@ int run_local(int argc, char** argv) {
         break;
     }
 
+    if (help_first || !chosen) add_host_options(app); // shown in help, never parsed
     // Each subcommand fills its Runner when parsed; only the chosen one runs.
     std::vector<std::pair<CLI::App*, Runner>> runners;
     for (const auto& def : command_table()) {
