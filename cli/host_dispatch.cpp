@@ -7,6 +7,7 @@
 #include "cli/ssh_transport.hpp"
 #include "common/files.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -18,7 +19,8 @@ namespace {
 
 constexpr std::size_t k_max_hosts_file_bytes = 1024 * 1024;
 
-// The canonical name of the command the words name (the first word not an option), or "".
+// The canonical name of the command the words name (the first word not an option), "" when
+// there is none, or the word itself when it names no command.
 std::string command_name(const std::vector<char*>& argv) {
     for (std::size_t i = 1; i < argv.size(); ++i) {
         const char* w = argv[i];
@@ -36,7 +38,7 @@ std::string command_name(const std::vector<char*>& argv) {
 
 // Commands about this machine itself: refused over --host (run them on the host, over ssh).
 bool local_only(const std::string& cmd) {
-    for (const char* c : {"startup", "unstartup", "run", "import", "proxy"})
+    for (const char* c : {"startup", "unstartup", "run", "import", "proxy", "ecosystem"})
         if (cmd == c) return true;
     return false;
 }
@@ -148,8 +150,10 @@ int run_with_hosts(int argc, char** argv, int (*run_here)(int, char**)) {
     args.rest.push_back(nullptr);
     // rein proxy runs on the host: a REIN_HOST in the host's own environment is not for it.
     if (cmd == "proxy" && !flagged) return run_here(rest_argc, args.rest.data());
-    // Help and version are this rein's.
-    if (cmd.empty()) return run_here(rest_argc, args.rest.data());
+    // Help, version and an unknown command's error are this rein's.
+    const bool known = std::any_of(command_table().begin(), command_table().end(),
+                                   [&](const CommandDef& def) { return cmd == def.name; });
+    if (!known) return run_here(rest_argc, args.rest.data());
 
     std::string file = args.hosts_file;
     if (file.empty())

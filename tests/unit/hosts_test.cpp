@@ -44,7 +44,7 @@ TEST_CASE("ssh URLs: anything else is one usage error naming it") {
     CHECK(scheme.error().message.find("scheme 'tcp' is not ssh") != std::string::npos);
 }
 
-TEST_CASE("hosts: flags win over REIN_HOST; the file adds; duplicates once") {
+TEST_CASE("hosts: flags win over REIN_HOST, the file adds, duplicates once") {
     auto flags = resolve_hosts({"ssh://a", "ssh://b"}, "ssh://c", "");
     REQUIRE(flags);
     REQUIRE(flags->size() == 2);
