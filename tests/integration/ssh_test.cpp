@@ -125,9 +125,7 @@ TEST_CASE("two hosts: one ls with a host column, one jlist with a host field") {
     REQUIRE(h1.rein({"start", h1.ecosystem({fixture_app("alpha", {})})}).code == 0);
     REQUIRE(h2.rein({"start", h2.ecosystem({fixture_app("beta", {}, {"instances: 2"})})}).code ==
             0);
-    // Both wrappers run the same ssh; either one's config holds the key both servers accept?
-    // No: each server has its own authorized key, so a hosts file names both and REIN_SSH is
-    // a wrapper that picks the config by port.
+    // Each server accepts its own client key: one REIN_SSH for both picks the config by port.
     std::string wrapper = h1.write(
         "ssh2", "#!/bin/sh\ncase \" $* \" in *\" " + std::to_string(s2.port()) + " \"*) exec " +
                     s2.ssh_wrapper() + " \"$@\";; esac\nexec " + s1.ssh_wrapper() + " \"$@\"\n");
