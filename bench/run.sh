@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rein and PM2 side by side: `make bench` (or bench/run.sh [core|logs|cluster|handoff|resources|kill9|climit]...|update).
+# rein and PM2 side by side: `make bench` (or bench/run.sh [core|logs|cluster|handoff|resources|kill9|climit]...|update|ssh).
 # Installs PM2 from the npm registry into bench/.cache and wrk from Debian when missing; writes
 # the tables to bench/results/latest.md. RUNS=N changes the repetitions (default 5).
 set -euo pipefail
@@ -14,4 +14,5 @@ if ! command -v wrk >/dev/null; then
 fi
 [ -x build/rein ] || make build
 [ "${1:-}" = update ] && exec python3 bench/update.py
+[ "${1:-}" = ssh ] && exec python3 bench/ssh.py # rein --host against plain ssh (issue 13)
 exec python3 bench/bench.py "$@"

@@ -116,13 +116,36 @@ class Ping {
 
 } // namespace
 
+Result<Client> connect_remote(bool start) {
+    auto spawned = spawn_ssh(*remote(), start);
+    if (!spawned) return spawned.error();
+    return Client(std::move(spawned->first), Paths{}, std::move(spawned->second));
+}
+
+Error Client::closed() {
+    if (!m_ssh.active()) return make_error("failed", "the daemon closed the connection");
+    if (m_answered)
+        return make_error("failed", "the connection to " + m_ssh.label() + " over ssh closed");
+    return m_ssh.ended();
+}
+
 Result<Client> Client::connect(const Paths& paths) {
+    if (remote()) return connect_remote(false);
     auto fd = connect_socket(paths, daemon_timeout_ms());
     if (!fd) return fd.error();
     return Client(std::move(*fd), paths);
 }
 
 Status Client::wait_ready(short events) {
+    if (m_ssh.active()) {
+        // Over ssh there is no second connection to ask: ssh's own keep-alives
+        // (ServerAliveInterval) tell a dead link; a closed one shows as readable.
+        pollfd p{m_fd.get(), events, 0};
+        while (poll(&p, 1, -1) < 0)
+            if (errno != EINTR)
+                return make_error("failed", std::string("poll: ") + std::strerror(errno));
+        return Ok{};
+    }
     using Clock = std::chrono::steady_clock;
     const auto wait = std::chrono::milliseconds(daemon_timeout_ms());
     for (;;) {
@@ -171,7 +194,8 @@ Result<std::string> Client::read_line() {
         char buf[64 * 1024];
         ssize_t n = read(m_fd.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return make_error("failed", "the daemon closed the connection");
+        if (n <= 0) return closed();
+        m_answered = true;
         m_in.feed(std::string_view(buf, std::size_t(n)));
         if (m_in.overflowed())
             return make_error("failed", "the daemon sent a reply line over the protocol's limit");
@@ -203,7 +227,7 @@ Result<long long> Client::send_request(const std::string& cmd, nlohmann::json pa
         ssize_t n =
             ::send(m_fd.get(), line.data() + off, line.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-        if (n <= 0) return make_error("failed", "the daemon closed the connection");
+        if (n <= 0) return closed();
         off += std::size_t(n);
     }
     return id;
@@ -213,7 +237,8 @@ Result<std::vector<nlohmann::json>> Client::read_available() {
     char buf[64 * 1024];
     ssize_t n = read(m_fd.get(), buf, sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) return std::vector<nlohmann::json>{};
-    if (n <= 0) return make_error("failed", "the daemon closed the connection");
+    if (n <= 0) return closed();
+    m_answered = true;
     m_in.feed(std::string_view(buf, std::size_t(n)));
     std::vector<nlohmann::json> out;
     while (auto line = m_in.next_line()) {

@@ -1,5 +1,6 @@
 #pragma once
 // The CLI's side of the control protocol: one blocking connection, requests in turn.
+#include "cli/ssh_transport.hpp"
 #include "common/paths.hpp"
 #include "common/protocol.hpp"
 #include "common/result.hpp"
@@ -14,7 +15,8 @@ namespace rein::cli {
 
 class Client {
   public:
-    /// Connects to a running daemon; error code "no_daemon" when none answers.
+    /// Connects to a running daemon; error code "no_daemon" when none answers. With a remote
+    /// host (set_remote), through ssh and the host's `rein proxy --no-start`.
     static Result<Client> connect(const Paths& paths);
 
     /// Sends `{"id","cmd",...params}` and waits for its reply: the result, or the daemon's
@@ -49,7 +51,11 @@ class Client {
     bool wait_closed(int timeout_ms = 10000);
 
   private:
-    Client(UniqueFd fd, Paths paths) : m_fd(std::move(fd)), m_paths(std::move(paths)) {}
+    Client(UniqueFd fd, Paths paths, SshProcess ssh = {})
+        : m_ssh(std::move(ssh)), m_fd(std::move(fd)), m_paths(std::move(paths)) {}
+    friend Result<Client> connect_remote(bool start);
+    /// The error for a connection the other side closed (over ssh: how ssh ended).
+    Error closed();
     Result<nlohmann::json> read_message();
     Result<std::string> read_line();
     /// Waits until the socket is ready for `events`. Halfway through the time-out a second
@@ -58,8 +64,10 @@ class Client {
     /// when the time-out ends (as stopped when /proc says so), REIN_TIMEOUT after the start.
     Status wait_ready(short events);
 
+    SshProcess m_ssh; // before m_fd: the socket closes first, then ssh is waited for
     UniqueFd m_fd;
     Paths m_paths;
+    bool m_answered = false; // over ssh: something came back (the error says which end)
     protocol::LineBuffer m_in;
     long long m_next_id = 1;
 };
@@ -74,6 +82,9 @@ Result<std::string> find_reind();
 /// Takes the home's launch lock (waiting for it), held while a daemon is started and until it
 /// answers, so that no other rein launches a second one meanwhile. Released when closed.
 UniqueFd lock_launch(const Paths& paths);
+
+/// Connects to the remote host's daemon over ssh (`rein proxy`, which starts it when `start`).
+Result<Client> connect_remote(bool start);
 
 /// Connects to the daemon of `paths`, starting `reind` first when none answers.
 Result<Client> connect_or_start(const Paths& paths);

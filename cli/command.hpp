@@ -35,6 +35,8 @@ struct CommandDef {
     const char* help;
     std::vector<std::string> aliases;
     Setup setup;
+    /// Left out of `rein --help`'s list (still in the man page and completion): plumbing.
+    bool hidden = false;
 };
 
 /// Every subcommand, in help order (commands/table.cpp).

@@ -56,6 +56,7 @@ std::vector<OptionDoc> global_option_docs() {
     CLI::App root{"", "rein"};
     bool no_color = false;
     add_global_options(root, no_color, "");
+    add_host_options(root);
     return visible_options(root, true);
 }
 

@@ -14,4 +14,9 @@ inline constexpr const char* k_rein_summary =
 /// CLI11 adds -h/--help itself.
 void add_global_options(CLI::App& app, bool& no_color, const std::string& version);
 
+/// Adds --host and --hosts-file, for help, the man page and completion only: run() takes them
+/// off the command line before parsing (cli/host_dispatch.cpp), so a command's parse does not
+/// build them.
+void add_host_options(CLI::App& app);
+
 } // namespace rein::cli

@@ -97,6 +97,7 @@ UniqueFd lock_launch(const Paths& paths) {
 }
 
 Result<Client> connect_or_start(const Paths& paths) {
+    if (remote()) return connect_remote(true); // the host's rein proxy starts its daemon
     auto client = Client::connect(paths);
     if (client || client.error().code != "no_daemon") return client;
     if (auto s = ensure_home_dir(paths); !s) return s.error();

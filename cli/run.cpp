@@ -2,6 +2,7 @@
 
 #include "cli/command.hpp"
 #include "cli/global_options.hpp"
+#include "cli/host_dispatch.hpp"
 #include "common/version.hpp"
 
 #include <cstdlib>
@@ -25,9 +26,20 @@ bool names(const CommandDef& def, const std::string& word) {
     return false;
 }
 
+int run_local(int argc, char** argv);
+
 } // namespace
 
 int run(int argc, char** argv) {
+    if (wants_hosts(argc, argv)) return run_with_hosts(argc, argv, run_local);
+    return run_local(argc, argv);
+}
+
+namespace {
+
+// The command line run in this process: against the local daemon, or the one remote host
+// that set_remote() named.
+int run_local(int argc, char** argv) {
     CLI::App app{std::string("rein: ") + k_rein_summary, "rein"};
     app.require_subcommand(1);
     bool no_color = false;
@@ -63,6 +75,7 @@ int run(int argc, char** argv) {
         break;
     }
 
+    if (help_first || !chosen) add_host_options(app); // shown in help, never parsed
     // Each subcommand fills its Runner when parsed; only the chosen one runs.
     std::vector<std::pair<CLI::App*, Runner>> runners;
     for (const auto& def : command_table()) {
@@ -70,6 +83,7 @@ int run(int argc, char** argv) {
         CLI::App* sub = app.add_subcommand(def.name, def.help);
         sub->fallthrough(); // `rein ls --no-color` works as well as `rein --no-color ls`
         for (const auto& alias : def.aliases) sub->alias(alias);
+        if (def.hidden) sub->group(""); // plumbing: in the man page, not in the list
         runners.emplace_back(sub, def.setup(*sub));
     }
 
@@ -96,5 +110,7 @@ int run(int argc, char** argv) {
         if (sub->parsed()) return runner(ctx);
     return k_exit_usage;
 }
+
+} // namespace
 
 } // namespace rein::cli

@@ -22,6 +22,9 @@ struct LoadOptions {
     std::map<std::string, std::string> base_env; ///< the caller's environment
     std::string caller_cwd;                      ///< resolves relative paths of `start <script>`
     int usable_cores = 1;                        ///< for `instances: max` and -1
+    /// The apps run on another host (rein --host): their paths are that host's, so `script`
+    /// and `cwd` are made absolute but not looked for here; the daemon there checks them.
+    bool paths_elsewhere = false;
     /// Evaluates a `*.config.js|.cjs|.mjs` file (absolute path) and returns its config as JSON
     /// text, one key or element per line (`JSON.stringify(config, null, 1)`); errors name the
     /// file as `shown`. Set by the CLI (common/ never runs programs); unset: such files are

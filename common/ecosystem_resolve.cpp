@@ -71,12 +71,13 @@ bool is_integer(const std::string& s) {
     return ec == std::errc{} && end == t.data() + t.size();
 }
 
-Status resolve_cwd(Draft& d) {
+Status resolve_cwd(Draft& d, const LoadOptions& opts) {
     if (!d.cwd) {
         d.spec.cwd = d.file_dir; // exists: the file was just read from it
         return Ok{};
     }
     d.spec.cwd = absolute_in(d.cwd_base, *d.cwd);
+    if (opts.paths_elsewhere) return Ok{};
     struct stat st {};
     if (::stat(d.spec.cwd.c_str(), &st) != 0)
         return where_error(d.cwd_at, "cwd '" + d.spec.cwd + "' does not exist");
@@ -92,6 +93,15 @@ Status resolve_script(Draft& d, const LoadOptions& opts) {
         return where_error(d.script_at, "script '" + raw + "' not found");
     };
     std::string resolved;
+    if (opts.paths_elsewhere) {
+        // Another host's file system: a path, or a script an interpreter runs, is taken in
+        // cwd; a bare command name stays bare (found on that host's PATH when it starts).
+        const bool in_cwd = raw.find('/') != std::string::npos || !interpreter_for(raw).empty();
+        d.spec.script = in_cwd ? absolute_in(d.spec.cwd, raw) : raw;
+        const std::string i = d.interpreter ? *d.interpreter : interpreter_for(d.spec.script);
+        d.spec.interpreter = i.find('/') != std::string::npos ? absolute_in(d.spec.cwd, i) : i;
+        return Ok{};
+    }
     if (raw.find('/') != std::string::npos) {
         resolved = absolute_in(d.spec.cwd, raw);
         struct stat st {};
@@ -161,7 +171,7 @@ Status settle_name(Draft& d) {
 }
 
 Result<AppSpec> finish(Draft& d, const LoadOptions& opts) {
-    if (auto s = resolve_cwd(d); !s) return s.error();
+    if (auto s = resolve_cwd(d, opts); !s) return s.error();
     if (auto s = resolve_script(d, opts); !s) return s.error();
     for (std::string* p :
          {&d.spec.out_file, &d.spec.error_file, &d.spec.log_file, &d.spec.pid_file})

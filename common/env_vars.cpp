@@ -20,6 +20,16 @@ const std::vector<EnvVar>& env_vars() {
         {"NO_COLOR", U::cli, "Set to anything: no colours, as with --no-color."},
         {"COLUMNS", U::cli, "The width of the tables when the terminal does not say it."},
         {"PM2_HOME", U::cli, "Where rein import finds PM2's dump.pm2 (default ~/.pm2)."},
+        {"REIN_HOST", U::cli,
+         "Run commands on this host over ssh, as --host does: ssh://[user@]host[:port], or "
+         "several separated by commas. Ignored when --host or --hosts-file is given."},
+        {"REIN_HOSTS_FILE", U::cli,
+         "A file of hosts, one ssh:// URL a line (# comments), as --hosts-file."},
+        {"REIN_SSH", U::cli,
+         "The ssh command rein --host runs, split into words as a shell would (default ssh): "
+         "e.g. \"ssh -F ~/.ssh/fleet_config\"."},
+        {"REIN_REMOTE_BIN", U::cli,
+         "The rein to run on the remote host for --host (default: rein on the remote PATH)."},
         {"XDG_DATA_HOME", U::cli,
          "Where rein completion install writes the bash script: "
          "$XDG_DATA_HOME/bash-completion/completions/rein (default ~/.local/share/...)."},

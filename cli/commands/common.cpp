@@ -40,7 +40,9 @@ LoadOptions caller_load_options() {
     opts.base_env = current_env();
     char cwd[4096];
     opts.caller_cwd = getcwd(cwd, sizeof cwd) ? cwd : "/";
+    // This machine's cores: over --host `instances: max` counts these too (docs/remote.md).
     opts.usable_cores = usable_cores();
+    opts.paths_elsewhere = remote() != nullptr;
     opts.evaluate_js = evaluate_js_config; // common/ does not run programs; the CLI does
     opts.warn = [](const std::string& w) { std::cerr << "rein: " << w << "\n"; };
     return opts;

@@ -21,6 +21,30 @@ bool running(pid_t pid) {
     return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
 }
 
+// The reply of an update, as one line: from which build to which, what kept running.
+int print_update(const Result<nlohmann::json>& reply) {
+    if (!reply) return report(reply.error());
+    // An image from before revisions sends none.
+    auto line = [&reply](const char* version, const char* rev) {
+        return version_line("reind", reply->value(version, "?"), reply->value(rev, "unknown"));
+    };
+    std::cout << "reind updated in place: " << line("previous_version", "previous_revision")
+              << " -> " << line("version", "revision") << " (pid " << reply->value("pid", 0)
+              << "), " << reply->value("instances", 0) << " instance(s) of "
+              << reply->value("apps", 0) << " app(s) kept running\n";
+    return k_exit_ok;
+}
+
+// Over --host the reind to switch to is the host's: the daemon's own binary path (upgraded in
+// place by the host's package) unless --reind names a path there.
+int update_remote(const std::string& binary) {
+    auto client = Client::connect(Paths{});
+    if (!client) return report(client.error());
+    nlohmann::json params = nlohmann::json::object();
+    if (!binary.empty()) params["binary"] = binary;
+    return print_update(client->call("update", params));
+}
+
 } // namespace
 
 // rein ping [--no-start]: starts the daemon if none answers (as `pm2 ping` does) and prints its
@@ -54,7 +78,9 @@ Runner setup_ping(CLI::App& sub) {
         if (std::string m = reply->value("metrics", ""); !m.empty())
             std::cout << "metrics: " << (m.rfind("unix:", 0) == 0 ? m : "http://" + m + "/metrics")
                       << "\n";
-        if (version != k_version || rev != revision())
+        // Over --host the daemon is the host's, started by the host's rein: this CLI's build
+        // says nothing about it.
+        if (!remote() && (version != k_version || rev != revision()))
             std::cerr << "rein: the running daemon is " << daemon << " but this is "
                       << version_line("rein")
                       << ": run `rein update` to switch the daemon (apps keep running)\n";
@@ -75,11 +101,16 @@ Runner setup_kill(CLI::App&) {
         auto ping = client->call("ping");
         pid_t pid = ping ? ping->value("pid", 0) : 0;
         auto reply = client->call("kill");
+        if (!reply && reply.error().code == "no_daemon") { // over --host: known only now
+            std::cerr << "rein: " << reply.error().message << "\n";
+            return k_exit_ok;
+        }
         if (!reply) return report(reply.error());
         client->wait_closed();
         // The connection closes just before the process ends: wait for the end too, so that
-        // `rein kill && rein start` never meets the old daemon.
-        for (int i = 0; pid > 0 && i < 1000 && running(pid); ++i) usleep(10 * 1000);
+        // `rein kill && rein start` never meets the old daemon. A remote pid is not ours to
+        // look at: there the closed connection is the end.
+        for (int i = 0; pid > 0 && !remote() && i < 1000 && running(pid); ++i) usleep(10 * 1000);
         std::cerr << "rein: daemon stopped (" << reply->value("stopped", 0)
                   << " instance(s) stopped)\n";
         return k_exit_ok;
@@ -94,6 +125,7 @@ Runner setup_update(CLI::App& sub) {
     sub.add_option("--reind", *binary,
                    "the reind to switch to (default: the one rein would start)");
     return [binary](Context& ctx) {
+        if (remote()) return update_remote(*binary);
         auto found = binary->empty() ? find_reind() : Result<std::string>(*binary);
         if (!found) return report(found.error());
         std::string reind = std::filesystem::absolute(*found).string();
@@ -104,16 +136,7 @@ Runner setup_update(CLI::App& sub) {
             return k_exit_ok;
         }
         auto reply = client->call("update", {{"binary", reind}});
-        if (!reply) return report(reply.error());
-        // An image from before revisions sends none.
-        auto line = [&reply](const char* version, const char* rev) {
-            return version_line("reind", reply->value(version, "?"), reply->value(rev, "unknown"));
-        };
-        std::cout << "reind updated in place: " << line("previous_version", "previous_revision")
-                  << " -> " << line("version", "revision") << " (pid " << reply->value("pid", 0)
-                  << "), " << reply->value("instances", 0) << " instance(s) of "
-                  << reply->value("apps", 0) << " app(s) kept running\n";
-        return k_exit_ok;
+        return print_update(reply);
     };
 }
 

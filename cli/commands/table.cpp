@@ -34,6 +34,7 @@ Runner setup_start_or_reload(CLI::App& sub);
 Runner setup_import(CLI::App& sub);
 Runner setup_completion(CLI::App& sub);
 Runner setup_metrics(CLI::App& sub);
+Runner setup_proxy(CLI::App& sub);
 
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
@@ -86,6 +87,11 @@ const std::vector<CommandDef>& command_table() {
         {"import", "bring in the apps of PM2's saved list (pm2 save)", {}, setup_import},
         {"completion", "print a shell completion script (bash, zsh, fish)", {}, setup_completion},
         {"metrics", "print the daemon's Prometheus metrics once", {}, setup_metrics},
+        {"proxy",
+         "join stdin/stdout to the daemon's socket (what rein --host runs over ssh)",
+         {},
+         setup_proxy,
+         true},
     };
     return table;
 }

@@ -105,8 +105,11 @@ constexpr std::size_t k_drop_order[] = {2 /*namespace*/, 4 /*pid*/, 5 /*uptime*/
 constexpr std::size_t k_min_name = 12;
 
 // Which columns show and how wide the name column is, for a table at most `max_width` wide
-// (0: no limit). `w` holds each column's natural width; the name's may be reduced.
-std::vector<bool> fit_columns(std::vector<std::size_t>& w, std::size_t max_width) {
+// (0: no limit). `w` holds each column's natural width; the name's may be reduced. `first`
+// columns come before the usual ones (the host of several --host) and always stay.
+std::vector<bool> fit_columns(std::vector<std::size_t>& w, std::size_t max_width,
+                              std::size_t first) {
+    const std::size_t name = k_name + first;
     std::vector<bool> keep(w.size(), true);
     auto total = [&] {
         std::size_t t = 1; // the left border
@@ -118,15 +121,15 @@ std::vector<bool> fit_columns(std::vector<std::size_t>& w, std::size_t max_width
     for (std::size_t dropped = 0;; ++dropped) {
         std::size_t t = total();
         if (t <= max_width) return keep;
-        std::size_t others = t - w[k_name];
-        std::size_t min_name = std::min(w[k_name], k_min_name);
+        std::size_t others = t - w[name];
+        std::size_t min_name = std::min(w[name], k_min_name);
         bool last = dropped == std::size(k_drop_order);
         if (others + min_name <= max_width || last) {
             // Cut names to the room left (at least "name" itself, even past the width).
-            w[k_name] = others < max_width ? std::max<std::size_t>(max_width - others, 4) : 4;
+            w[name] = others < max_width ? std::max<std::size_t>(max_width - others, 4) : 4;
             return keep;
         }
-        keep[k_drop_order[dropped]] = false;
+        keep[k_drop_order[dropped] + first] = false;
     }
 }
 
@@ -140,8 +143,11 @@ const std::vector<std::string>& process_table_fields() {
 }
 
 std::string process_table(const nlohmann::json& rows, bool color, std::size_t max_width) {
-    const std::vector<std::string> head = {"id",     "name", "namespace", "mode", "pid",
-                                           "uptime", "↺",    "status",    "cpu",  "memory"};
+    std::vector<std::string> head = {"id",     "name", "namespace", "mode", "pid",
+                                     "uptime", "↺",    "status",    "cpu",  "memory"};
+    // Rows of several hosts (rein --host a --host b ls) carry theirs: a first column.
+    const bool hosts = !rows.empty() && rows.front().contains("host");
+    if (hosts) head.insert(head.begin(), "host");
     std::vector<std::vector<Cell>> cells;
     for (const auto& r : rows) {
         std::string status = r.value("status", "");
@@ -160,13 +166,14 @@ std::string process_table(const nlohmann::json& rows, bool color, std::size_t ma
             {up ? cpu : "0%"},
             {up ? format_bytes(r.value("memory", 0ULL)) : "0b"},
         });
+        if (hosts) cells.back().insert(cells.back().begin(), Cell{r.value("host", "")});
     }
     std::vector<std::size_t> w(head.size());
     for (std::size_t i = 0; i < head.size(); ++i) {
         w[i] = width(head[i]);
         for (const auto& row : cells) w[i] = std::max(w[i], width(row[i].text));
     }
-    std::vector<bool> keep = fit_columns(w, max_width);
+    std::vector<bool> keep = fit_columns(w, max_width, hosts ? 1 : 0);
     std::vector<std::size_t> shown;
     for (std::size_t i = 0; i < w.size(); ++i)
         if (keep[i]) shown.push_back(w[i]);

@@ -268,11 +268,15 @@ pid_t Home::holder_pid() const {
     return pid > 0 && holder ? pid : 0;
 }
 
-Background::Background(const Home& home, const std::vector<std::string>& args) {
+Background::Background(const Home& home, const std::vector<std::string>& args)
+    : Background(home, args, {}) {}
+
+Background::Background(const Home& home, const std::vector<std::string>& args,
+                       const std::vector<std::string>& extra_env) {
     int out[2];
     REQUIRE(pipe2(out, O_CLOEXEC) == 0);
     int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    m_pid = home.spawn_rein(args, {}, "", out[1], devnull);
+    m_pid = home.spawn_rein(args, extra_env, "", out[1], devnull);
     close(out[1]);
     close(devnull);
     m_out = out[0];

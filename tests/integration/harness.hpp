@@ -91,6 +91,9 @@ class Home {
 class Background {
   public:
     Background(const Home& home, const std::vector<std::string>& args);
+    /// The same with `extra_env` (KEY=VALUE) added to its environment.
+    Background(const Home& home, const std::vector<std::string>& args,
+               const std::vector<std::string>& extra_env);
     ~Background();
     Background(const Background&) = delete;
     Background& operator=(const Background&) = delete;
