@@ -116,8 +116,38 @@ class Ping {
 
 } // namespace
 
+namespace {
+// The connection remote_env() read the host's environment on, until the command connects.
+std::optional<Client>& kept_remote() {
+    static std::optional<Client> client;
+    return client;
+}
+} // namespace
+
+Result<std::map<std::string, std::string>> remote_env() {
+    auto spawned = spawn_ssh(*remote(), true, true);
+    if (!spawned) return spawned.error();
+    Client client(std::move(spawned->first), Paths{}, std::move(spawned->second));
+    auto hello = client.read_message();
+    if (!hello) return hello.error();
+    auto it = hello->find("env");
+    if (it == hello->end() || !it->is_object())
+        return make_error("failed", "rein proxy on " + client.m_ssh.label() +
+                                        " sent no environment first (an older rein there?)");
+    std::map<std::string, std::string> env;
+    for (const auto& [key, value] : it->items())
+        if (value.is_string()) env[key] = value.get<std::string>();
+    kept_remote() = std::move(client);
+    return env;
+}
+
 Result<Client> connect_remote(bool start) {
-    auto spawned = spawn_ssh(*remote(), start);
+    if (start && kept_remote()) {
+        Client client = std::move(*kept_remote());
+        kept_remote().reset();
+        return client;
+    }
+    auto spawned = spawn_ssh(*remote(), start, false);
     if (!spawned) return spawned.error();
     return Client(std::move(spawned->first), Paths{}, std::move(spawned->second));
 }

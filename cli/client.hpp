@@ -54,6 +54,7 @@ class Client {
     Client(UniqueFd fd, Paths paths, SshProcess ssh = {})
         : m_ssh(std::move(ssh)), m_fd(std::move(fd)), m_paths(std::move(paths)) {}
     friend Result<Client> connect_remote(bool start);
+    friend Result<std::map<std::string, std::string>> remote_env();
     /// The error for a connection the other side closed (over ssh: how ssh ended).
     Error closed();
     Result<nlohmann::json> read_message();
@@ -83,8 +84,15 @@ Result<std::string> find_reind();
 /// answers, so that no other rein launches a second one meanwhile. Released when closed.
 UniqueFd lock_launch(const Paths& paths);
 
-/// Connects to the remote host's daemon over ssh (`rein proxy`, which starts it when `start`).
+/// Connects to the remote host's daemon over ssh (`rein proxy`, which starts it when `start`);
+/// the connection remote_env() opened, when there is one.
 Result<Client> connect_remote(bool start);
+
+/// Over --host: the host's environment (its `rein proxy`'s, as a command run there over ssh
+/// has it), the base of the apps' environment as the caller's is for a local start: this
+/// machine's environment never reaches the host's apps. Read first on a connection that is
+/// then kept for the command's requests (one ssh for both).
+Result<std::map<std::string, std::string>> remote_env();
 
 /// Connects to the daemon of `paths`, starting `reind` first when none answers.
 Result<Client> connect_or_start(const Paths& paths);

@@ -64,6 +64,9 @@ Result<std::vector<AppSpec>> load_keeping_profiles(Context& ctx, std::optional<C
 
 /// The caller's environment as a map (the base environment of apps it starts).
 std::map<std::string, std::string> current_env();
+/// The base environment of the apps this command starts: the caller's, or over --host the
+/// host's (remote_env(); exits with its error when the host cannot be reached).
+std::map<std::string, std::string> caller_env();
 /// "a,b,,c" -> {"a", "b", "c"} (`--only`).
 std::vector<std::string> split_commas(const std::string& s);
 /// LoadOptions filled from this process: environment, working directory, usable cores.

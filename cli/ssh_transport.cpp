@@ -56,7 +56,7 @@ const HostUrl* remote() {
 }
 
 std::vector<std::string> ssh_command(const HostUrl& host, const char* rein_ssh,
-                                     const char* remote_bin, bool start) {
+                                     const char* remote_bin, bool start, bool env) {
     std::vector<std::string> argv;
     if (rein_ssh && *rein_ssh)
         if (auto words = shell_split(rein_ssh); words && !words->empty()) argv = *words;
@@ -66,6 +66,7 @@ std::vector<std::string> ssh_command(const HostUrl& host, const char* rein_ssh,
     argv.push_back("--");
     std::string command = shell_quoted(remote_bin && *remote_bin ? remote_bin : "rein");
     command += start ? " proxy" : " proxy --no-start";
+    if (env) command += " --env";
     argv.push_back(command);
     return argv;
 }
@@ -117,9 +118,9 @@ Error SshProcess::ended() {
                       "ssh to " + label + " " + how + " before the daemon there answered");
 }
 
-Result<std::pair<UniqueFd, SshProcess>> spawn_ssh(const HostUrl& host, bool start) {
+Result<std::pair<UniqueFd, SshProcess>> spawn_ssh(const HostUrl& host, bool start, bool env) {
     const auto argv_s =
-        ssh_command(host, std::getenv("REIN_SSH"), std::getenv("REIN_REMOTE_BIN"), start);
+        ssh_command(host, std::getenv("REIN_SSH"), std::getenv("REIN_REMOTE_BIN"), start, env);
     std::vector<char*> argv;
     for (const auto& a : argv_s) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);

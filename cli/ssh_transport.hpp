@@ -21,9 +21,10 @@ inline constexpr int k_proxy_no_daemon = 3;
 
 /// The ssh command line: `$REIN_SSH` split into words (default `ssh`), `-p PORT`,
 /// `[user@]host`, `--`, and the remote command (`$REIN_REMOTE_BIN`, default `rein`, then
-/// `proxy`, and `--no-start` when `start` is false). Pure: the values are passed in.
+/// `proxy`, `--no-start` when `start` is false, `--env` when `env`). Pure: the values are
+/// passed in.
 std::vector<std::string> ssh_command(const HostUrl& host, const char* rein_ssh,
-                                     const char* remote_bin, bool start);
+                                     const char* remote_bin, bool start, bool env = false);
 
 /// The running ssh of one connection: reaped when destroyed (after its socket closed).
 class SshProcess {
@@ -54,7 +55,8 @@ class SshProcess {
     int m_status = -1;
 };
 
-/// Starts ssh to `host` running `rein proxy`; our end of the socketpair and the process.
-Result<std::pair<UniqueFd, SshProcess>> spawn_ssh(const HostUrl& host, bool start);
+/// Starts ssh to `host` running `rein proxy` (`--env`: its environment comes first, one line);
+/// our end of the socketpair and the process.
+Result<std::pair<UniqueFd, SshProcess>> spawn_ssh(const HostUrl& host, bool start, bool env);
 
 } // namespace rein::cli

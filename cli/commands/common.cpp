@@ -35,9 +35,16 @@ std::vector<std::string> split_commas(const std::string& s) {
     return out;
 }
 
+std::map<std::string, std::string> caller_env() {
+    if (!remote()) return current_env();
+    auto env = remote_env();
+    if (!env) std::exit(report(env.error()));
+    return std::move(*env);
+}
+
 LoadOptions caller_load_options() {
     LoadOptions opts;
-    opts.base_env = current_env();
+    opts.base_env = caller_env();
     char cwd[4096];
     opts.caller_cwd = getcwd(cwd, sizeof cwd) ? cwd : "/";
     // This machine's cores: over --host `instances: max` counts these too (docs/remote.md).

@@ -1,6 +1,8 @@
 // rein proxy: stdin/stdout joined to the daemon's socket. `rein --host ssh://...` runs it on the
 // remote host through ssh; its stdout carries the protocol, so it prints nothing else there.
 #include "cli/command.hpp"
+#include "common/files.hpp"
+#include "common/protocol.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -96,13 +98,17 @@ int pump(int sock) {
 
 } // namespace
 
-// rein proxy [--no-start]
+// rein proxy [--no-start] [--env]
 Runner setup_proxy(CLI::App& sub) {
     auto no_start = std::make_shared<bool>(false);
+    auto env = std::make_shared<bool>(false);
+    sub.add_flag("--env", *env,
+                 "first write this process's environment as one line {\"env\":{...}} (rein "
+                 "--host starts the host's apps with the host's environment, not the caller's)");
     sub.add_flag("--no-start", *no_start,
                  "only join a running daemon: exit 3 when none runs (rein --host uses it for "
                  "ping --no-start, kill and update)");
-    return [no_start](Context& ctx) {
+    return [no_start, env](Context& ctx) {
         std::optional<Client> client;
         if (*no_start) {
             auto running = Client::connect(ctx.paths);
@@ -115,6 +121,9 @@ Runner setup_proxy(CLI::App& sub) {
         } else if (client = ctx.connect(); !client) {
             return k_exit_failed;
         }
+        // Before the pump, while stdout still blocks.
+        if (*env && !write_all(STDOUT_FILENO, protocol::to_line({{"env", current_env()}})))
+            return k_exit_failed;
         return pump(client->fd());
     };
 }

@@ -48,7 +48,7 @@ int run_redeploy(Context& ctx, const std::string& cmd, const RedeployOpts& o) {
     const bool file = o.selectors.size() == 1 && is_ecosystem_path(o.selectors.front());
     if (!file && !o.only.empty()) return report("--only needs an ecosystem file");
     nlohmann::json req = nlohmann::json::object();
-    if (o.update_env) req["env"] = current_env();
+    if (o.update_env) req["env"] = caller_env();
     if (o.parallel > 0) req["parallel"] = o.parallel;
     Result<nlohmann::json> params = nlohmann::json::object();
     if (!file) {

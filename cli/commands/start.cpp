@@ -165,7 +165,7 @@ int run_start(Context& ctx, const StartOpts& o) {
     for (auto& s : scripts) specs.push_back(std::move(s));
 
     nlohmann::json req = apps_request(specs);
-    if (o.update_env) req["env"] = current_env();
+    if (o.update_env) req["env"] = caller_env();
     auto reply = client->call("start", req);
     if (!reply) return report(reply.error());
     for (const auto& a : reply->at("apps"))

@@ -118,6 +118,28 @@ TEST_CASE("over ssh: the ecosystem file is read here, its paths are the host's, 
     CHECK(h.rows("nap").at(0).value("script", "") == "sleep");
 }
 
+TEST_CASE("over ssh: the host's apps get the host's environment, never the caller's") {
+    REQUIRE_SSHD();
+    Home h;
+    Sshd sshd(h.dir());
+    auto env = sshd.env();
+    env.push_back("REIN_CALLER_ONLY=here");
+    std::string eco = h.ecosystem({fixture_app("envy", {})});
+    REQUIRE(h.rein({"--host", sshd.url(), "start", eco}, env).code == 0);
+    REQUIRE(h.wait_status("envy", "online"));
+    const std::string id = std::to_string(h.rows("envy").at(0).value("id", -1));
+    // The host's session has SSH_CONNECTION (sshd sets it); this machine's caller has its mark.
+    Run first = h.rein({"env", id});
+    CHECK(has(first.out, "SSH_CONNECTION"));
+    CHECK_FALSE(has(first.out, "REIN_CALLER_ONLY"));
+    // restart --update-env takes the host's environment again, not the caller's.
+    REQUIRE(h.rein({"--host", sshd.url(), "restart", "envy", "--update-env"}, env).code == 0);
+    REQUIRE(h.wait_status("envy", "online"));
+    Run again = h.rein({"env", id});
+    CHECK(has(again.out, "SSH_CONNECTION"));
+    CHECK_FALSE(has(again.out, "REIN_CALLER_ONLY"));
+}
+
 TEST_CASE("two hosts: one ls with a host column, one jlist with a host field") {
     REQUIRE_SSHD();
     Home h1, h2;
