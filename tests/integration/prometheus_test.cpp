@@ -1,0 +1,199 @@
+// A real Prometheus server (Debian's package, installed by packaging/deps.sh) scraping reind's
+// /metrics, and promtool checking the text. Skipped only when /usr/bin/prometheus is absent.
+#include "harness.hpp"
+#include "http.hpp"
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
+#include <regex>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+using namespace rein::test;
+
+namespace {
+
+const char* const kPrometheus = "/usr/bin/prometheus";
+const char* const kPromtool = "/usr/bin/promtool";
+
+/// The port of the metrics endpoint `rein ping` reports ("metrics: http://127.0.0.1:N/metrics").
+int metrics_port(const Home& h) {
+    Run r = h.rein({"ping"});
+    std::smatch m;
+    if (r.code != 0 ||
+        !std::regex_search(r.out, m, std::regex(R"(metrics: http://127\.0\.0\.1:(\d+)/metrics)")))
+        return 0;
+    return std::stoi(m[1]);
+}
+
+/// Percent-encodes a query-string value (PromQL has braces, quotes and spaces).
+std::string url_encode(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '~') {
+            out += char(c);
+        } else {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", c);
+            out += buf;
+        }
+    }
+    return out;
+}
+
+/// One Prometheus server on 127.0.0.1 scraping `target` every second, its config and data in
+/// `dir`; killed by pid when the object goes.
+class Prometheus {
+  public:
+    Prometheus(const std::string& dir, const std::string& target) : m_dir(dir) {
+        std::filesystem::create_directories(dir);
+        write(dir + "/prometheus.yml", "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                                       "scrape_configs:\n  - job_name: rein\n    static_configs:\n"
+                                       "      - targets: ['" +
+                                           target + "']\n");
+        // The port was free a moment ago; another process may take it first: try a few.
+        for (int attempt = 0; attempt < 3 && !m_port; ++attempt) start(free_port());
+    }
+    ~Prometheus() {
+        if (m_pid > 0) {
+            kill(m_pid, SIGKILL);
+            waitpid(m_pid, nullptr, 0);
+        }
+    }
+    Prometheus(const Prometheus&) = delete;
+    Prometheus& operator=(const Prometheus&) = delete;
+
+    /// The port of its HTTP API, 0 when it did not come up.
+    int port() const { return m_port; }
+    /// What it logged (for failure messages).
+    std::string log() const { return slurp(m_dir + "/prometheus.log"); }
+
+    /// The result of an instant query: one JSON object per series ({"metric":..., "value":...});
+    /// null when the query failed.
+    nlohmann::json query(const std::string& expr) const {
+        std::string body = http_get(m_port, "", "/api/v1/query?query=" + url_encode(expr));
+        auto j = nlohmann::json::parse(body, nullptr, false);
+        if (j.is_discarded() || j.value("status", "") != "success") return nullptr;
+        return j["data"]["result"];
+    }
+    /// The value of the only series `expr` gives, "" when not exactly one.
+    std::string value(const std::string& expr) const {
+        auto r = query(expr);
+        return r.is_array() && r.size() == 1 ? r[0]["value"][1].get<std::string>() : "";
+    }
+
+  private:
+    static void write(const std::string& path, const std::string& text) {
+        std::FILE* f = std::fopen(path.c_str(), "w");
+        REQUIRE(f);
+        std::fputs(text.c_str(), f);
+        std::fclose(f);
+    }
+
+    void start(int port) {
+        std::string listen = "127.0.0.1:" + std::to_string(port);
+        std::vector<std::string> args = {kPrometheus, "--config.file=" + m_dir + "/prometheus.yml",
+                                         "--storage.tsdb.path=" + m_dir + "/data",
+                                         "--web.listen-address=" + listen, "--log.level=warn"};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        std::string log = m_dir + "/prometheus.log";
+        posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        posix_spawn_file_actions_adddup2(&fa, 1, 2);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        pid_t pid = -1;
+        int rc = posix_spawn(&pid, kPrometheus, &fa, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&fa);
+        REQUIRE(rc == 0);
+        m_pid = pid;
+        // Ready (its TSDB opened, the API up) or gone (the port was taken): a few seconds.
+        bool ready =
+            wait_until([&] { return !alive(pid) || http_get(port, "", "/-/ready") != ""; }, 30000);
+        if (ready && alive(pid)) {
+            m_port = port;
+            return;
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        m_pid = -1;
+    }
+
+    std::string m_dir;
+    pid_t m_pid = -1;
+    int m_port = 0;
+};
+
+/// `promtool check metrics` of `body`: its exit status and everything it printed.
+std::pair<int, std::string> promtool_check(const Home& h, const std::string& body) {
+    std::string in = h.write("scrape.txt", body);
+    std::string out = h.path("promtool.out");
+    int rc = std::system(
+        (std::string(kPromtool) + " check metrics < " + in + " > " + out + " 2>&1").c_str());
+    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, h.read("promtool.out")};
+}
+
+/// Kills the only instance of `name` with SIGKILL (a crash) and waits until jlist shows it
+/// online again with `restarts` restarts.
+void crash(const Home& h, const std::string& name, int restarts) {
+    auto rows = h.rows(name);
+    REQUIRE(rows.size() == 1);
+    REQUIRE(kill(rows[0]["pid"].get<pid_t>(), SIGKILL) == 0);
+    REQUIRE(wait_until([&] {
+        auto r = h.rows(name);
+        return r.size() == 1 && r[0]["restarts"] == restarts && r[0]["status"] == "online";
+    }));
+}
+
+} // namespace
+
+TEST_CASE("a real Prometheus scrapes reind's /metrics and counts an app's crashes") {
+    if (access(kPrometheus, X_OK) != 0) {
+        MESSAGE("/usr/bin/prometheus is not installed (packaging/deps.sh installs it): skipped");
+        return;
+    }
+    Home h;
+    REQUIRE(
+        h.rein({"start", h.ecosystem({fixture_app("crashy", {})})}, {"REIN_METRICS=127.0.0.1:0"})
+            .code == 0);
+    REQUIRE(h.wait_status("crashy", "online"));
+    int port = metrics_port(h);
+    REQUIRE(port > 0);
+
+    // The exposition itself passes promtool's lint (names, units, HELP/TYPE, histograms).
+    std::string body = http_get(port, "", "/metrics");
+    REQUIRE(has(body, "rein_instance_restarts_total{"));
+    auto [rc, complaints] = promtool_check(h, body);
+    INFO("promtool check metrics said: " << complaints);
+    CHECK(rc == 0);
+    CHECK(complaints.empty());
+
+    Prometheus prom(h.path("prom"), "127.0.0.1:" + std::to_string(port));
+    INFO("prometheus log: " << prom.log());
+    REQUIRE(prom.port() > 0);
+    const std::string expr = R"(rein_instance_restarts_total{app="crashy"})";
+    // The first scrape comes once its target discovery settles (about 5 s).
+    REQUIRE(wait_until([&] { return prom.value(expr) == "0"; }, 30000));
+    // One series with the instance labels of the design, nothing renamed by Prometheus.
+    auto series = prom.query(expr)[0]["metric"];
+    CHECK(series["namespace"] == "default");
+    CHECK(series["index"] == "0");
+    CHECK(series["id"] == "0");
+    CHECK(!series.contains("exported_instance"));
+    CHECK(prom.value(R"(up{job="rein"})") == "1");
+
+    crash(h, "crashy", 1);
+    CHECK(wait_until([&] { return prom.value(expr) == "1"; }, 15000));
+    crash(h, "crashy", 2);
+    CHECK(wait_until([&] { return prom.value(expr) == "2"; }, 15000));
+    CHECK(prom.value(R"(increase(rein_instance_restarts_total{app="crashy"}[1m]) > 0)") != "");
+}
