@@ -34,6 +34,11 @@ const std::vector<EnvVar>& env_vars() {
         {"REIND_APP_NOFILE", U::daemon,
          "Kept by reind for its successor across rein update: the open-file limit the apps get "
          "back (reind raises its own)."},
+        {"REIN_METRICS", U::daemon,
+         "Where reind serves Prometheus metrics, as --metrics ADDR takes it (the flag wins): "
+         "HOST:PORT, [IPv6]:PORT, PORT, unix:/path, on (127.0.0.1:9615) or off (the default). "
+         "Set in the environment rein starts reind with; reind writes the address it bound back "
+         "into it, for its successor across rein update."},
         {"REIN_APP_NAME", U::app, "The app's name."},
         {"REIN_APP_ID", U::app, "The instance's id (as rein ls shows it)."},
         {"REIN_APP_INSTANCE", U::app, "The instance's index within its app, from 0."},

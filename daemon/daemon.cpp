@@ -15,6 +15,7 @@
 #include "daemon/control/handlers/handler.hpp"
 #include "daemon/flags.hpp"
 #include "daemon/logs/commit_journal.hpp"
+#include "daemon/metrics/serve.hpp"
 #include "daemon/reactor/clock.hpp"
 #include "daemon/reactor/reactor.hpp"
 #include "daemon/supervision/child.hpp"
@@ -256,7 +257,7 @@ int run_daemon(const DaemonOptions& opts) {
     bool shutting_down = false;
     Context ctx{
         registry,          supervisor, log_hub, {}, *paths, wall_ms(), [&] { reactor.stop(); },
-        executable_path(), 0,          false,   {}};
+        executable_path(), 0,          false,   {}, {}};
     // The persisted registry (registry.json): rewritten after each loop turn that changed it.
     StateStore store(reactor, ctx);
     ControlServer server(reactor, [&](const nlohmann::json& req, Responder r) {
@@ -282,6 +283,12 @@ int run_daemon(const DaemonOptions& opts) {
         if (auto s = notify.bind(paths->notify_socket()); !s)
             return fail(ready_fd, s.error().message);
     }
+
+    // After the control socket: `rein` shows a bad address as start-up's one error. A new
+    // image (rein update) that cannot bind it again keeps the apps and says so in reind.log.
+    auto metrics_endpoint = metrics::serve(reactor, ctx, opts.metrics);
+    if (!metrics_endpoint && !resumed) return fail(ready_fd, metrics_endpoint.error().message);
+    if (!metrics_endpoint) spdlog::error("{}", metrics_endpoint.error().message);
 
     ctx.exec_update = [&](const std::string& binary, const Responder& reply) -> std::string {
         return exec_update(ctx, server, {lock.get(), server.listen_fd(), notify.fd(), -1}, binary,

@@ -1,6 +1,7 @@
 #pragma once
 // Wires the daemon together: home and lock, detaching, logging, signals, the control server.
 
+#include <optional>
 #include <string>
 
 namespace rein::daemon {
@@ -22,6 +23,9 @@ struct DaemonOptions {
     /// Started by rein, already in a session of its own: no second fork; "ready\n", or why
     /// start-up failed, goes to this pipe.
     int ready_fd = -1;
+    /// `--metrics ADDR`: where /metrics is served (wins over REIN_METRICS); nothing: the
+    /// environment says.
+    std::optional<std::string> metrics;
 };
 
 /// Runs reind until `kill` or SIGTERM/SIGINT; returns the process exit status. Without

@@ -20,6 +20,11 @@ constexpr std::array k_flags{
             "Once serving, bring back the apps of dump.json (rein save). Under systemd "
             "(NOTIFY_SOCKET) READY=1 is sent after that.",
             false},
+    FlagDef{Flag::metrics, "--metrics", nullptr, "ADDR",
+            "Serve Prometheus metrics over HTTP at ADDR: HOST:PORT, [IPv6]:PORT, PORT (on "
+            "127.0.0.1), unix:/path (mode 0600), on (127.0.0.1:9615) or off (the default). "
+            "Wins over the environment variable REIN_METRICS, which takes the same values.",
+            false},
     FlagDef{Flag::version, "--version", nullptr, nullptr,
             "Print the version and git revision, and exit.", false},
     FlagDef{Flag::help, "--help", "-h", nullptr, "Print a short usage and exit.", false},

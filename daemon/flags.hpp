@@ -15,7 +15,8 @@ enum class Flag {
     handover_format,
     version,
     help,
-    ready_fd
+    ready_fd,
+    metrics
 };
 
 /// One flag of reind.

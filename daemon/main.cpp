@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
                 return 2;
             }
             break;
+        case Flag::metrics:
+            opts.metrics = argv[++i];
+            break;
         case Flag::resume_failed:
             opts.resume_failed = argv[++i];
             break;

@@ -50,6 +50,10 @@ Runner setup_ping(CLI::App& sub) {
         std::string daemon = version_line("reind", version, rev);
         std::cout << daemon << " (pid " << reply->value("pid", 0) << ") pong\n"
                   << version_line("rein") << "\n";
+        // Where the daemon serves /metrics (reind --metrics, REIN_METRICS), when it does.
+        if (std::string m = reply->value("metrics", ""); !m.empty())
+            std::cout << "metrics: " << (m.rfind("unix:", 0) == 0 ? m : "http://" + m + "/metrics")
+                      << "\n";
         if (version != k_version || rev != revision())
             std::cerr << "rein: the running daemon is " << daemon << " but this is "
                       << version_line("rein")

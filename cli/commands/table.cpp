@@ -33,6 +33,7 @@ Runner setup_start_or_restart(CLI::App& sub);
 Runner setup_start_or_reload(CLI::App& sub);
 Runner setup_import(CLI::App& sub);
 Runner setup_completion(CLI::App& sub);
+Runner setup_metrics(CLI::App& sub);
 
 const std::vector<CommandDef>& command_table() {
     static const std::vector<CommandDef> table = {
@@ -84,6 +85,7 @@ const std::vector<CommandDef>& command_table() {
         {"ecosystem", "write a starter ecosystem.config.js here", {"init"}, setup_ecosystem},
         {"import", "bring in the apps of PM2's saved list (pm2 save)", {}, setup_import},
         {"completion", "print a shell completion script (bash, zsh, fish)", {}, setup_completion},
+        {"metrics", "print the daemon's Prometheus metrics once", {}, setup_metrics},
     };
     return table;
 }

@@ -185,6 +185,7 @@ void AppLogs::add_line(int id, Stream stream, std::string_view line, std::int64_
         append(f, prefix, line);
         append(fs.combined, prefix, line);
     }
+    tally(id, stream, f, 1, line.size() + 1);
     if (m_hub && m_hub->active()) m_publish.push_back({id, stream, wall_ms, std::string(line)});
 }
 
@@ -199,8 +200,10 @@ void AppLogs::add_block(int id, Stream stream, std::string_view block, std::int6
         return;
     }
     Files& fs = files_for(id);
-    put(stream == Stream::out ? fs.out : fs.err, block);
+    File& f = stream == Stream::out ? fs.out : fs.err;
+    put(f, block);
     if (fs.combined.fd) put(fs.combined, block);
+    tally(id, stream, f, std::uint64_t(std::count(block.begin(), block.end(), '\n')), block.size());
 }
 
 void AppLogs::put(File& f, std::string_view bytes) {
@@ -367,9 +370,11 @@ void AppLogs::drop_pending() {
                 f->size = std::uint64_t(st.st_size);
         }
     m_publish.clear();
+    m_uncommitted.clear();
 }
 
 void AppLogs::publish() {
+    commit_counts();
     if (m_publish.empty()) return;
     auto lines = std::move(m_publish);
     m_publish.clear();

@@ -18,8 +18,10 @@
 #include "common/date_format.hpp"
 #include "common/unique_fd.hpp"
 #include "daemon/logs/log_hub.hpp"
+#include "daemon/metrics/counters.hpp"
 #include "daemon/supervision/identity.hpp"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -81,6 +83,9 @@ class AppLogs {
     bool per_instance() const { return m_per_instance; }
     /// True when lines are written as JSON objects (log_json).
     bool json() const { return m_json; }
+    /// Lines and bytes instance `id` wrote on `stream` that are committed to the files (or
+    /// lost), for /metrics; null before its first line.
+    const metrics::StreamCounts* counts(int id, Stream stream) const;
 
   private:
     struct File {
@@ -107,6 +112,11 @@ class AppLogs {
         std::string text;
     };
     void append(File& f, std::string_view prefix, std::string_view line);
+    /// Counts lines of instance `id` that went to `f` (or were lost: it has no descriptor);
+    /// they count once committed (publish()), not when a rolled-back commit drops them.
+    void tally(int id, Stream stream, const File& f, std::uint64_t lines, std::uint64_t bytes);
+    /// Adds the counts queued since the last commit to the committed ones.
+    void commit_counts();
     /// The files instance `id` writes to; per-instance ones are opened on first use.
     Files& files_for(int id);
     std::string path_for(const std::string& path, int id) const;
@@ -146,6 +156,9 @@ class AppLogs {
     LogHub* m_hub;
     std::optional<Identity> m_identity; ///< the app's user, when it runs as another uid
     std::vector<Published> m_publish;   ///< written lines to offer to followers (only with any)
+    using Counts = std::array<metrics::StreamCounts, 2>; ///< out, err
+    std::map<int, Counts> m_counts;                      ///< committed, by instance id
+    std::map<int, Counts> m_uncommitted;                 ///< queued since the last publish()
 };
 
 /// An instance's own log file for `path` (merge_logs: false), as PM2 names it: the id before

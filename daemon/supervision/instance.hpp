@@ -2,6 +2,7 @@
 // Runtime state of apps and their instances (config lives in AppSpec, never here).
 #include "common/app_spec.hpp"
 #include "daemon/logs/app_logs.hpp"
+#include "daemon/metrics/counters.hpp"
 #include "daemon/reactor/reactor.hpp"
 #include "daemon/sockets/listen_sockets.hpp"
 #include "daemon/supervision/file_watch.hpp"
@@ -75,10 +76,11 @@ struct Instance {
     std::vector<std::function<void()>> on_stopped;
 
     // Resource samples (once a second while running; see Supervisor::sample).
-    std::uint64_t last_cpu_ticks = 0; ///< CPU ticks of the process tree at the last sample
-    std::int64_t last_cpu_mono = 0;   ///< when that was; 0: not sampled since it started
-    double cpu_percent = 0;           ///< of one core, between the last two samples
-    std::uint64_t memory_bytes = 0;   ///< resident memory of the process tree
+    std::uint64_t last_cpu_ticks = 0;   ///< CPU ticks of the process tree at the last sample
+    std::int64_t last_cpu_mono = 0;     ///< when that was; 0: not sampled since it started
+    double cpu_percent = 0;             ///< of one core, between the last two samples
+    std::uint64_t memory_bytes = 0;     ///< resident memory of the process tree
+    metrics::InstanceCounters counters; ///< what /metrics counts beyond the above
 };
 
 /// True for the process a reload is starting or stopping behind another instance's row.

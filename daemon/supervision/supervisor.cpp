@@ -218,7 +218,8 @@ void Supervisor::finish_stop(Instance& inst) {
     for (auto& cb : callbacks) cb();
 }
 
-void Supervisor::restart(int id, Done done) {
+void Supervisor::restart(int id, Done done, metrics::Trigger trigger) {
+    if (Instance* inst = m_registry.find(id)) metrics::restart_began(inst->counters, trigger);
     stop(id, [this, id, done = std::move(done)] {
         if (Instance* inst = m_registry.find(id); inst && !is_running(inst->status)) {
             inst->restarts++;
@@ -314,6 +315,7 @@ void Supervisor::on_exit(Instance& inst, std::optional<int> wait_status) {
         remove_pid_file(pf, identity && *identity ? &**identity : nullptr);
     }
     inst.last_run_ms = end.uptime_ms;
+    inst.counters.last_exit = end.exit_code ? *end.exit_code : end.signal ? 128 + *end.signal : -1;
     // A run shorter than min_uptime that nobody asked to end: an app whose listen failed may
     // exit 0 with nothing in its error log, and this line is then the only trace.
     inst.last_exit_early =
@@ -353,6 +355,8 @@ void Supervisor::on_exit(Instance& inst, std::optional<int> wait_status) {
     inst.pgid = 0;
 
     RestartDecision d = decide_restart(app->spec, inst.history, end);
+    if (d.history.unstable_restarts > inst.history.unstable_restarts)
+        ++inst.counters.unstable_restarts_total;
     inst.history = d.history;
     switch (d.action) {
     case RestartDecision::Action::stop:
@@ -368,6 +372,7 @@ void Supervisor::on_exit(Instance& inst, std::optional<int> wait_status) {
     case RestartDecision::Action::restart:
         // Counted when it happens (spawn_queued), as PM2 does: not while it waits out a delay.
         inst.restart_counted_at_spawn = true;
+        metrics::restart_began(inst.counters, metrics::Trigger::crash);
         // The run's last lines go to the files now and its pipes close (the process is gone;
         // only a grandchild that left the group could still hold them): a crash loop holds two
         // pipes per instance, however busy the loop is.

@@ -45,8 +45,8 @@ class Supervisor {
     /// process of the instance is left (at once if none was running).
     void stop(int id, Done done);
     /// Stop then start, counted in `restarts`; clears errored and the unstable count. `done`
-    /// runs once the new process is spawned.
-    void restart(int id, Done done);
+    /// runs once the new process is spawned. `trigger` labels its duration in /metrics.
+    void restart(int id, Done done, metrics::Trigger trigger = metrics::Trigger::manual);
     /// Stop then forget the instance (and the app with its last instance).
     void remove(int id, Done done);
     /// Zeroes the restart counters; an errored instance becomes stopped.
@@ -69,7 +69,7 @@ class Supervisor {
     /// watch_delay of quiet. Fails with one sentence (kernel limit, too many directories).
     Result<std::shared_ptr<FileWatch>> make_watch(const AppSpec& spec);
     /// Restarts every instance of the app that is not stopped (cron_restart, watch).
-    void restart_running(const std::string& app);
+    void restart_running(const std::string& app, metrics::Trigger trigger);
 
     /// Samples CPU and memory of the instance's process tree (cpu_percent, memory_bytes).
     void sample(Instance& inst);

@@ -15,7 +15,10 @@ void Supervisor::finish_launch(Instance& inst, bool ready) {
         m_reactor.cancel(inst.ready_timer);
         inst.ready_timer = 0;
     }
-    if (ready && inst.status == Status::launching) inst.status = Status::online;
+    if (ready && inst.status == Status::launching) {
+        inst.status = Status::online;
+        metrics::came_online(inst.counters, inst.app);
+    }
     m_registry.changed();
     auto callbacks = std::move(inst.on_ready);
     inst.on_ready.clear();

@@ -22,6 +22,7 @@ void Supervisor::sample(Instance& inst) {
     std::int64_t since = inst.last_cpu_mono ? inst.last_cpu_mono : inst.started_mono;
     std::uint64_t base = inst.last_cpu_mono ? inst.last_cpu_ticks : 0;
     inst.cpu_percent = 0;
+    if (s.cpu_ticks >= base) inst.counters.cpu_ticks_total += s.cpu_ticks - base;
     if (now > since && s.cpu_ticks >= base)
         inst.cpu_percent =
             double(s.cpu_ticks - base) * 1000.0 / double(hz) / double(now - since) * 100.0;
@@ -52,7 +53,7 @@ void Supervisor::sample_all() {
                 if (!error.empty()) spdlog::error("instance {}: {}", id, error);
             });
         } else {
-            restart(id, nullptr);
+            restart(id, nullptr, metrics::Trigger::memory);
         }
     }
 }
@@ -62,7 +63,7 @@ Result<std::shared_ptr<FileWatch>> Supervisor::make_watch(const AppSpec& s) {
     auto watch = std::make_shared<FileWatch>(
         m_reactor, s.ignore_watch, s.watch_delay_ms, [this, name](const std::string& path, int n) {
             spdlog::info("{}: watch: {} change(s), first {}: restarting", name, n, path);
-            restart_running(name);
+            restart_running(name, metrics::Trigger::watch);
         });
     // The app's own output never counts as a change of its code.
     for (const auto& own : {s.out_file, s.error_file, s.log_file, s.pid_file})
@@ -72,12 +73,12 @@ Result<std::shared_ptr<FileWatch>> Supervisor::make_watch(const AppSpec& s) {
     return watch;
 }
 
-void Supervisor::restart_running(const std::string& name) {
+void Supervisor::restart_running(const std::string& name, metrics::Trigger trigger) {
     App* app = m_registry.find_app(name);
     if (!app) return;
     for (int id : std::vector<int>(app->instance_ids))
         if (Instance* inst = m_registry.find(id); inst && inst->status != Status::stopped)
-            restart(id, nullptr);
+            restart(id, nullptr, trigger);
 }
 
 void Supervisor::schedule_cron(const std::string& name, std::time_t after) {
@@ -100,7 +101,7 @@ void Supervisor::schedule_cron(const std::string& name, std::time_t after) {
         if (!a || a->cron_timer != *self) return; // the app went, or has a newer timer
         a->cron_timer = 0;
         spdlog::info("{}: cron_restart '{}': restarting", name, expr);
-        restart_running(name);
+        restart_running(name, metrics::Trigger::cron);
         schedule_cron(name, at);
     });
     app->cron_timer = *self;

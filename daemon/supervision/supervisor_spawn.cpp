@@ -241,6 +241,7 @@ void Supervisor::spawn(Instance& inst) {
     inst.last_cpu_mono = 0;
     inst.cpu_percent = 0;
     inst.memory_bytes = 0;
+    if (inst.status == Status::online) metrics::came_online(inst.counters, inst.app);
 
     capture(inst.id, inst.run, app->logs, std::move(out_r), Stream::out, {});
     capture(inst.id, inst.run, app->logs, std::move(err_r), Stream::err, {});

@@ -34,6 +34,8 @@ struct Context {
     /// Replaces the daemon's image with `binary` (rein update), whose first act is to answer
     /// `reply`. Returns only when that could not happen, with the reason; nothing has changed.
     std::function<std::string(const std::string& binary, const Responder& reply)> exec_update;
+    /// The address /metrics is served on (`127.0.0.1:9615`, `unix:/x`), "" when off.
+    std::string metrics_address;
 };
 
 using Handler = void (*)(Context& ctx, const nlohmann::json& req, const Responder& reply);
@@ -100,6 +102,8 @@ void reload_logs(Context&, const nlohmann::json&, const Responder&);
 void save(Context&, const nlohmann::json&, const Responder&);
 void resurrect(Context&, const nlohmann::json&, const Responder&);
 void update(Context&, const nlohmann::json&, const Responder&);
+/// metrics: the exposition text of /metrics (`rein metrics`).
+void metrics(Context&, const nlohmann::json&, const Responder&);
 
 /// Reopens every app's log files; returns one sentence per file that failed.
 std::vector<std::string> reopen_all_logs(Registry& registry);

@@ -1,6 +1,10 @@
 #include "daemon/control/handlers/app_update.hpp"
 
+#include "daemon/metrics/counters.hpp"
+#include "daemon/reactor/clock.hpp"
+
 #include <algorithm>
+#include <set>
 
 namespace rein::daemon::handlers {
 
@@ -8,9 +12,16 @@ namespace {
 
 void reload_ids(Context& ctx, const std::vector<int>& ids, long long parallel,
                 const Responder& reply) {
+    std::set<std::string> apps; // each one's whole reload is one observation
+    for (int id : ids)
+        if (const Instance* inst = ctx.registry.find(id)) apps.insert(inst->app);
+    std::int64_t began = mono_ms();
     ctx.supervisor.reload(ids, int(std::min(parallel, 4096LL)),
-                          [&ctx, reply](const std::string& error) {
+                          [&ctx, reply, apps, began](const std::string& error) {
                               if (!error.empty()) return reply.fail(protocol::code::failed, error);
+                              for (const auto& app : apps)
+                                  daemon::metrics::counters().reloads[app].observe(
+                                      double(mono_ms() - began) / 1000.0);
                               nlohmann::json rows = nlohmann::json::array();
                               for (auto& [id, inst] : ctx.registry.instances())
                                   if (!inst.retired && !is_shadow(inst))

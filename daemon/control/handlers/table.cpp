@@ -1,4 +1,5 @@
 #include "daemon/control/handlers/handler.hpp"
+#include "daemon/metrics/counters.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -27,6 +28,7 @@ const std::vector<HandlerEntry>& handler_table() {
         {"update", handlers::update},
         {"env", handlers::env},
         {"cleardump", handlers::cleardump},
+        {"metrics", handlers::metrics},
     };
     return table;
 }
@@ -35,6 +37,7 @@ void dispatch(Context& ctx, const nlohmann::json& req, const Responder& reply) {
     const std::string& cmd = req["cmd"].get_ref<const std::string&>();
     for (const auto& entry : handler_table()) {
         if (entry.name != cmd) continue;
+        ++metrics::counters().requests[cmd];
         try {
             entry.handler(ctx, req, reply);
         } catch (const nlohmann::json::exception& e) {
@@ -45,6 +48,7 @@ void dispatch(Context& ctx, const nlohmann::json& req, const Responder& reply) {
         }
         return;
     }
+    ++metrics::counters().requests["unknown"];
     reply.fail(protocol::code::unknown_command, "unknown command '" + cmd + "'");
 }
 
