@@ -10,7 +10,7 @@
 
 namespace rein::test {
 
-std::string http_get(int port, const std::string& unix_path, const std::string& path) {
+std::string http_get(int port, const std::string& unix_path) {
     int fd = socket(unix_path.empty() ? AF_INET : AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return "";
     timeval tv{10, 0};
@@ -30,8 +30,8 @@ std::string http_get(int port, const std::string& unix_path, const std::string& 
         rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
     }
     std::string response;
-    std::string req = "GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
-    if (rc == 0 && send(fd, req.data(), req.size(), MSG_NOSIGNAL) == ssize_t(req.size())) {
+    const char req[] = "GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
+    if (rc == 0 && send(fd, req, sizeof req - 1, MSG_NOSIGNAL) == ssize_t(sizeof req - 1)) {
         char buf[4096];
         ssize_t n;
         while ((n = read(fd, buf, sizeof buf)) > 0) response.append(buf, std::size_t(n));

@@ -9,10 +9,10 @@
 
 namespace rein::test {
 
-/// GET `path` from 127.0.0.1:port, or from the Unix socket at `unix_path` when it is not empty.
+/// GET / from 127.0.0.1:port, or from the Unix socket at `unix_path` when it is not empty.
 /// Returns the response body, or "" when the request failed in any way (refused, reset,
 /// timed out, not a 200).
-std::string http_get(int port, const std::string& unix_path = "", const std::string& path = "/");
+std::string http_get(int port, const std::string& unix_path = "");
 
 /// What the test servers answer from each instance of `name`: "pid <pid>\n".
 std::set<std::string> pids_of(const Home& h, const std::string& name);

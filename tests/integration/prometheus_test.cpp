@@ -2,6 +2,7 @@
 // /metrics, and promtool checking the text. Skipped only when /usr/bin/prometheus is absent.
 #include "harness.hpp"
 #include "http.hpp"
+#include "metrics_scrape.hpp"
 
 #include <doctest/doctest.h>
 
@@ -9,7 +10,6 @@
 #include <cstdio>
 #include <fcntl.h>
 #include <filesystem>
-#include <regex>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,16 +22,6 @@ namespace {
 
 const char* const kPrometheus = "/usr/bin/prometheus";
 const char* const kPromtool = "/usr/bin/promtool";
-
-/// The port of the metrics endpoint `rein ping` reports ("metrics: http://127.0.0.1:N/metrics").
-int metrics_port(const Home& h) {
-    Run r = h.rein({"ping"});
-    std::smatch m;
-    if (r.code != 0 ||
-        !std::regex_search(r.out, m, std::regex(R"(metrics: http://127\.0\.0\.1:(\d+)/metrics)")))
-        return 0;
-    return std::stoi(m[1]);
-}
 
 /// Percent-encodes a query-string value (PromQL has braces, quotes and spaces).
 std::string url_encode(const std::string& s) {
@@ -78,8 +68,8 @@ class Prometheus {
     /// The result of an instant query: one JSON object per series ({"metric":..., "value":...});
     /// null when the query failed.
     nlohmann::json query(const std::string& expr) const {
-        std::string body = http_get(m_port, "", "/api/v1/query?query=" + url_encode(expr));
-        auto j = nlohmann::json::parse(body, nullptr, false);
+        Scrape r = get(m_port, "/api/v1/query?query=" + url_encode(expr));
+        auto j = nlohmann::json::parse(r.body, nullptr, false);
         if (j.is_discarded() || j.value("status", "") != "success") return nullptr;
         return j["data"]["result"];
     }
@@ -90,6 +80,12 @@ class Prometheus {
     }
 
   private:
+    /// GET from its API; Connection: close, as its server would keep the connection open.
+    static Scrape get(int port, const std::string& path) {
+        return http_raw(port,
+                        "GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    }
+
     static void write(const std::string& path, const std::string& text) {
         std::FILE* f = std::fopen(path.c_str(), "w");
         REQUIRE(f);
@@ -118,7 +114,7 @@ class Prometheus {
         m_pid = pid;
         // Ready (its TSDB opened, the API up) or gone (the port was taken): a few seconds.
         bool ready =
-            wait_until([&] { return !alive(pid) || http_get(port, "", "/-/ready") != ""; }, 30000);
+            wait_until([&] { return !alive(pid) || get(port, "/-/ready").status == 200; }, 30000);
         if (ready && alive(pid)) {
             m_port = port;
             return;
@@ -170,7 +166,7 @@ TEST_CASE("a real Prometheus scrapes reind's /metrics and counts an app's crashe
     REQUIRE(port > 0);
 
     // The exposition itself passes promtool's lint (names, units, HELP/TYPE, histograms).
-    std::string body = http_get(port, "", "/metrics");
+    std::string body = scrape(port).body;
     REQUIRE(has(body, "rein_instance_restarts_total{"));
     auto [rc, complaints] = promtool_check(h, body);
     INFO("promtool check metrics said: " << complaints);
