@@ -28,7 +28,6 @@ DaemonCounters& counters() {
 }
 
 void restart_began(InstanceCounters& c, Trigger trigger) {
-    if (c.pending != Trigger::none) return;
     c.pending = trigger;
     c.pending_since_mono = mono_ms();
 }

@@ -43,8 +43,8 @@ struct DaemonCounters {
 /// The daemon's one set of counters.
 DaemonCounters& counters();
 
-/// Notes that a restart of `c`'s instance began now for `trigger` (a later cause of the same
-/// restart does not move its start).
+/// Notes that a restart of `c`'s instance began now for `trigger`. A restart asked for while one
+/// waits (a manual restart of a crashed instance) is a new one: its cause replaces the first.
 void restart_began(InstanceCounters& c, Trigger trigger);
 /// The instance of app `app` is online: observes its pending restart, if any.
 void came_online(InstanceCounters& c, const std::string& app);

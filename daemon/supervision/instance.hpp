@@ -76,11 +76,13 @@ struct Instance {
     std::vector<std::function<void()>> on_stopped;
 
     // Resource samples (once a second while running; see Supervisor::sample).
-    std::uint64_t last_cpu_ticks = 0;   ///< CPU ticks of the process tree at the last sample
-    std::int64_t last_cpu_mono = 0;     ///< when that was; 0: not sampled since it started
-    double cpu_percent = 0;             ///< of one core, between the last two samples
-    std::uint64_t memory_bytes = 0;     ///< resident memory of the process tree
-    metrics::InstanceCounters counters; ///< what /metrics counts beyond the above
+    std::uint64_t last_cpu_ticks = 0; ///< CPU ticks of the process tree at the last sample
+    std::int64_t last_cpu_mono = 0;   ///< when that was; 0: not sampled since it started
+    double cpu_percent = 0;           ///< of one core, between the last two samples
+    std::uint64_t memory_bytes = 0;   ///< resident memory of the process tree
+
+    /// What /metrics counts beyond the above (not carried across rein update).
+    metrics::InstanceCounters counters;
 };
 
 /// True for the process a reload is starting or stopping behind another instance's row.

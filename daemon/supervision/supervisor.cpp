@@ -90,6 +90,7 @@ void Supervisor::start(int id) {
     }
     if (inst->status == Status::errored) inst->history = {};
     inst->restart_counted_at_spawn = false; // started by hand: not a restart
+    inst->counters.pending = metrics::Trigger::none;
     spawn(*inst);
 }
 

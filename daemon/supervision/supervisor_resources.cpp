@@ -49,8 +49,12 @@ void Supervisor::sample_all() {
                      inst->app, id, double(inst->memory_bytes) / 1048576.0,
                      double(app->spec.max_memory_restart) / 1048576.0);
         if (app->spec.exec_mode == ExecMode::cluster) {
-            reload({id}, 1, [id](const std::string& error) {
-                if (!error.empty()) spdlog::error("instance {}: {}", id, error);
+            // A reload replaces the record: its duration is measured here, not on the instance.
+            std::int64_t began = mono_ms();
+            reload({id}, 1, [id, began, name = inst->app](const std::string& error) {
+                if (!error.empty()) return spdlog::error("instance {}: {}", id, error);
+                metrics::counters().restarts[{name, metrics::Trigger::memory}].observe(
+                    double(mono_ms() - began) / 1000.0);
             });
         } else {
             restart(id, nullptr, metrics::Trigger::memory);

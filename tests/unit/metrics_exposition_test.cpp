@@ -42,7 +42,7 @@ TEST_CASE("exposition: label values and help are escaped as the text format says
     CHECK(out == "m{k=\"x\\\"y\"} 0\n");
 }
 
-TEST_CASE("exposition: numbers keep their precision; NaN and infinities are spelled out") {
+TEST_CASE("exposition: numbers keep their precision, NaN and infinities are spelled out") {
     std::string out;
     Exposition x(out);
     x.sample("a", "", 0.25);
