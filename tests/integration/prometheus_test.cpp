@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fcntl.h>
 #include <filesystem>
+#include <regex>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -150,6 +151,33 @@ void crash(const Home& h, const std::string& name, int restarts) {
     }));
 }
 
+/// Every PromQL query of the Grafana dashboard (panel targets, and the selector of each
+/// label_values() variable), with Grafana's variables filled in: every host, namespace and app.
+std::vector<std::string> dashboard_queries() {
+    auto dash = nlohmann::json::parse(slurp(REIN_SOURCE_DIR "/packaging/grafana/rein.json"));
+    std::vector<std::string> out;
+    std::vector<nlohmann::json> panels;
+    for (const auto& p : dash["panels"]) {
+        panels.push_back(p);
+        for (const auto& inner : p.value("panels", nlohmann::json::array())) // a collapsed row's
+            panels.push_back(inner);
+    }
+    for (const auto& p : panels)
+        for (const auto& t : p.value("targets", nlohmann::json::array())) out.push_back(t["expr"]);
+    const std::regex label_values(R"(label_values\((.*), *\w+\))");
+    std::smatch m;
+    for (const auto& v : dash["templating"]["list"]) {
+        std::string q = v["type"] == "query" ? v["query"]["query"].get<std::string>() : "";
+        if (std::regex_match(q, m, label_values)) out.push_back(m[1]);
+    }
+    for (auto& q : out) {
+        q = std::regex_replace(q, std::regex(R"(\$__rate_interval|\$__interval)"), "1m");
+        q = std::regex_replace(q, std::regex(R"(\$__range)"), "1h");
+        q = std::regex_replace(q, std::regex(R"(\$\w+)"), ".*");
+    }
+    return out;
+}
+
 } // namespace
 
 TEST_CASE("a real Prometheus scrapes reind's /metrics and counts an app's crashes") {
@@ -192,4 +220,39 @@ TEST_CASE("a real Prometheus scrapes reind's /metrics and counts an app's crashe
     crash(h, "crashy", 2);
     CHECK(wait_until([&] { return prom.value(expr) == "2"; }, 15000));
     CHECK(prom.value(R"(increase(rein_instance_restarts_total{app="crashy"}[1m]) > 0)") != "");
+}
+
+// tests/packaging/grafana_test.py checks the dashboard's names against `rein metrics`; this runs
+// its queries: label matchers, joins (`and on (instance, job)`) and histogram quantiles that
+// select nothing would pass that check and draw empty panels.
+TEST_CASE("every query of the Grafana dashboard gets data from a real Prometheus") {
+    if (access(kPrometheus, X_OK) != 0) {
+        MESSAGE("/usr/bin/prometheus is not installed (packaging/deps.sh installs it): skipped");
+        return;
+    }
+    auto queries = dashboard_queries();
+    REQUIRE(queries.size() > 20);
+    Home h;
+    // What the panels show: log lines, a memory limit, two instances, a reload and a restart.
+    std::string app =
+        fixture_app("web", {"every", "100"}, {"instances: 2", "max_memory_restart: 200M"});
+    REQUIRE(h.rein({"start", h.ecosystem({app})}, {"REIN_METRICS=127.0.0.1:0"}).code == 0);
+    REQUIRE(h.wait_status("web", "online", 2));
+    int port = metrics_port(h);
+    REQUIRE(port > 0);
+    Prometheus prom(h.path("prom"), "127.0.0.1:" + std::to_string(port));
+    INFO("prometheus log: " << prom.log());
+    REQUIRE(prom.port() > 0);
+    REQUIRE(wait_until([&] { return prom.value(R"(up{job="rein"})") == "1"; }, 30000));
+    // After the first scrape, so that increase() over the histograms sees them grow.
+    REQUIRE(h.rein({"reload", "web"}).code == 0);
+    REQUIRE(h.rein({"restart", "web"}).code == 0);
+    REQUIRE(h.wait_status("web", "online", 2));
+    std::vector<std::string> empty;
+    for (const auto& q : queries) {
+        // rate() and increase() need two scrapes after the change: a few seconds at most.
+        if (!wait_until([&] { return !prom.query(q).empty(); }, 15000)) empty.push_back(q);
+    }
+    INFO("queries with no data: " << nlohmann::json(empty).dump(1));
+    CHECK(empty.empty());
 }
