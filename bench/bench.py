@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """rein and PM2 side by side on this machine. Run through bench/run.sh (which builds rein and
 installs PM2 into bench/.cache); `bench.py SCENARIO...` with scenarios core, logs, cluster,
-handoff, resources, kill9, climit (default: all). Prints Markdown tables and writes them to
-bench/results/.
+handoff, resources, kill9, climit, metrics (default: all). Prints Markdown tables and writes them
+to bench/results/.
 
 Every loop is bounded in count and time; every daemon and app started is stopped at the end.
 Times are wall-clock medians; each command's time includes starting its process (a `/bin/true`
@@ -552,6 +552,13 @@ def climit():
     scenario.climit(sys.modules[__name__])
 
 
+# --- metrics: /metrics with 500 instances, scraped and not (bench/metrics.py) -------------
+
+def metrics():
+    import metrics as scenario  # bench/ is on the path: this file's directory
+    scenario.metrics(sys.modules[__name__])
+
+
 def pm2_version():
     # From its package.json: `pm2 --version` would start a daemon in ~/.pm2.
     try:
@@ -564,7 +571,7 @@ def pm2_version():
 
 def main():
     scenarios = sys.argv[1:] or ["core", "logs", "cluster", "handoff", "resources", "kill9",
-                                 "climit"]
+                                 "climit", "metrics"]
     os.makedirs(RESULTS, exist_ok=True)
     out(f"<!-- {time.strftime('%Y-%m-%d %H:%M')} on {os.uname().release}, {os.cpu_count()} cores;"
         f" rein: {subprocess.run([REIN, '--version'], capture_output=True, text=True).stdout.strip()};"
@@ -572,7 +579,8 @@ def main():
     try:
         for s in scenarios:
             {"core": core, "logs": logs, "cluster": cluster, "handoff": handoff,
-             "resources": resources, "kill9": kill9, "climit": climit}[s]()
+             "resources": resources, "kill9": kill9, "climit": climit,
+             "metrics": metrics}[s]()
     finally:
         for c in reversed(cleanups):
             try:

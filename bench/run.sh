@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rein and PM2 side by side: `make bench` (or bench/run.sh [core|logs|cluster|handoff|resources|kill9|climit]...|update|ssh).
+# rein and PM2 side by side: `make bench` (or bench/run.sh [core|logs|cluster|handoff|resources|kill9|climit|metrics]...|update|ssh).
 # Installs PM2 from the npm registry into bench/.cache and wrk from Debian when missing; writes
 # the tables to bench/results/latest.md. RUNS=N changes the repetitions (default 5).
 set -euo pipefail

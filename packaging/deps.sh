@@ -23,6 +23,9 @@ pkgs+=(dpkg-dev lintian)
 
 # The man page test renders the generated pages (groff) and reads their NAME line (lexgrog).
 pkgs+=(groff-base man-db)
+# The metrics tests scrape reind with a real Prometheus and check the text with promtool
+# (prometheus); the --host tests reach a local sshd (openssh-server).
+pkgs+=(prometheus openssh-server)
 
 # REIN_DEPS=build: only what compiling needs, none of the test suite's tools (the container
 # image's build stage, packaging/Dockerfile).
@@ -43,5 +46,14 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+# prometheus and openssh-server start their service from postinst. Without systemd (a container,
+# a chroot) nothing should run them: an absent policy-rc.d is put in place for this install only
+# (101: action forbidden, the answer Docker's images give), and removed after.
+policy=/usr/sbin/policy-rc.d
+if [ ! -d /run/systemd/system ] && [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  trap '$sudo rm -f "$policy"' EXIT
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
