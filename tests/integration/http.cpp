@@ -10,9 +10,9 @@
 
 namespace rein::test {
 
-std::string http_get(int port, const std::string& unix_path) {
+int connect_http(int port, const std::string& unix_path) {
     int fd = socket(unix_path.empty() ? AF_INET : AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return "";
+    if (fd < 0) return -1;
     timeval tv{10, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -29,9 +29,19 @@ std::string http_get(int port, const std::string& unix_path) {
         std::snprintf(a.sun_path, sizeof a.sun_path, "%s", unix_path.c_str());
         rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
     }
+    if (rc != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+std::string http_get(int port, const std::string& unix_path) {
+    int fd = connect_http(port, unix_path);
+    if (fd < 0) return "";
     std::string response;
     const char req[] = "GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
-    if (rc == 0 && send(fd, req, sizeof req - 1, MSG_NOSIGNAL) == ssize_t(sizeof req - 1)) {
+    if (send(fd, req, sizeof req - 1, MSG_NOSIGNAL) == ssize_t(sizeof req - 1)) {
         char buf[4096];
         ssize_t n;
         while ((n = read(fd, buf, sizeof buf)) > 0) response.append(buf, std::size_t(n));

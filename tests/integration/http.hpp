@@ -9,6 +9,10 @@
 
 namespace rein::test {
 
+/// A connected stream socket to 127.0.0.1:port, or to the Unix socket at `unix_path` when it
+/// is not empty, with 10 s send and receive time-outs; -1 when refused.
+int connect_http(int port, const std::string& unix_path = "");
+
 /// GET / from 127.0.0.1:port, or from the Unix socket at `unix_path` when it is not empty.
 /// Returns the response body, or "" when the request failed in any way (refused, reset,
 /// timed out, not a 200).

@@ -1,4 +1,5 @@
 #include "metrics_scrape.hpp"
+#include "http.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -12,43 +13,13 @@
 
 namespace rein::test {
 
-namespace {
-
-int connect_to(int port, const std::string& unix_path) {
-    int fd = socket(unix_path.empty() ? AF_INET : AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    timeval tv{10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    int rc;
-    if (unix_path.empty()) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(uint16_t(port));
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    } else {
-        sockaddr_un a{};
-        a.sun_family = AF_UNIX;
-        std::snprintf(a.sun_path, sizeof a.sun_path, "%s", unix_path.c_str());
-        rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    }
-    if (rc != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-} // namespace
-
 int connect_tcp(int port) {
-    return connect_to(port, "");
+    return connect_http(port);
 }
 
 Scrape http_raw(int port, const std::string& request, const std::string& unix_path) {
     Scrape s;
-    int fd = connect_to(port, unix_path);
+    int fd = connect_http(port, unix_path);
     if (fd < 0) return s;
     std::string response;
     if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size())) {
