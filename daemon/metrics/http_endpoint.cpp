@@ -91,6 +91,7 @@ HttpEndpoint::HttpEndpoint(Reactor& reactor, std::function<std::string()> render
     : m_reactor(reactor), m_render(std::move(render)) {}
 
 HttpEndpoint::~HttpEndpoint() {
+    if (m_retry) m_reactor.cancel(m_retry);
     while (!m_conns.empty()) close_conn(m_conns.begin()->first);
     if (m_accepting) m_reactor.remove(m_listen.get());
     if (!m_unix_path.empty()) unlink(m_unix_path.c_str());
@@ -108,7 +109,7 @@ rein::Status HttpEndpoint::listen(const ListenAddress& addr) {
 }
 
 void HttpEndpoint::update_accepting() {
-    bool want = m_listen && m_conns.size() < k_max_conns;
+    bool want = m_listen && !m_out_of_fds && m_conns.size() < k_max_conns;
     if (want == m_accepting) return;
     m_accepting = want;
     if (want)
@@ -120,6 +121,17 @@ void HttpEndpoint::update_accepting() {
 void HttpEndpoint::accept_all() {
     while (m_conns.size() < k_max_conns) {
         UniqueFd fd(accept4(m_listen.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd && (errno == EMFILE || errno == ENFILE)) {
+            // The scraper stays in the backlog, keeping the level-triggered socket readable:
+            // look again in a moment rather than spin (the control socket has its own reserve).
+            m_out_of_fds = true;
+            m_retry = m_reactor.after(100, [this] {
+                m_retry = 0;
+                m_out_of_fds = false;
+                update_accepting();
+            });
+            break;
+        }
         if (!fd) break; // EAGAIN, or a client that gave up meanwhile
         int raw = fd.get();
         auto c = std::make_unique<Conn>();

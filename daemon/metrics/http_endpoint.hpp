@@ -54,6 +54,8 @@ class HttpEndpoint {
     std::function<std::string()> m_render;
     UniqueFd m_listen;
     bool m_accepting = false;
+    bool m_out_of_fds = false;    ///< accepting paused a moment: the daemon has no descriptor left
+    Reactor::TimerId m_retry = 0; ///< when accepting resumes after that
     std::string m_address;
     std::string m_unix_path; ///< removed when the endpoint closes
     std::map<int, std::unique_ptr<Conn>> m_conns;
