@@ -396,15 +396,22 @@ int run_daemon(const DaemonOptions& opts) {
     }
 
     // The resource watch: every instance's CPU and memory once a second (and memory limits).
+    // Reading a process tree costs tens of microseconds; many instances are read in slices of
+    // about 50 spread over the second (up to ten), so no loop turn keeps a request or a scrape
+    // waiting behind all of them (20 ms for 500 instances in one turn).
+    int slice = 0, slices = 1;
     std::function<void()> sample_tick = [&] {
-        supervisor.sample_all();
+        supervisor.sample_slice(slice, slices);
+        if (++slice < slices) return void(reactor.after(1000 / slices, sample_tick));
+        slice = 0;
+        slices = int(std::clamp<std::size_t>(registry.instances().size() / 50, 1, 10));
         // Output held for a full disk whose pipes have closed meanwhile: retried here.
         for (auto& [name, app] : registry.apps())
             if (app.logs->blocked()) app.logs->flush();
         handlers::feed_monitors(ctx);
         // What the last second's requests and commits freed stops counting as resident.
         trim_heap();
-        reactor.after(1000, sample_tick);
+        reactor.after(1000 / slices, sample_tick);
     };
     reactor.after(1000, sample_tick);
     // The holder is not waited for at start-up (FdStore::open): started once the first

@@ -76,6 +76,9 @@ class Supervisor {
     /// Samples every running instance (once a second) and restarts, gracefully (rolling in
     /// cluster mode), each one whose tree is over its max_memory_restart.
     void sample_all();
+    /// The same for the instances whose id is `slice` modulo `slices` (ids are >= 0): a loop
+    /// turn then reads only that share of the process trees.
+    void sample_slice(int slice, int slices);
 
     /// An sd_notify message from `sender` (the kernel vouches for the pid): it counts for the
     /// instance whose process is `sender` or one of its ancestors.

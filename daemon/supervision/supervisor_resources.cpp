@@ -31,9 +31,13 @@ void Supervisor::sample(Instance& inst) {
 }
 
 void Supervisor::sample_all() {
+    sample_slice(0, 1);
+}
+
+void Supervisor::sample_slice(int slice, int slices) {
     std::vector<int> over;
     for (auto& [id, inst] : m_registry.instances()) {
-        if (inst.pid <= 0) continue;
+        if (inst.pid <= 0 || id % slices != slice) continue;
         sample(inst);
         const App* app = m_registry.find_app(inst.app);
         std::int64_t limit = app ? app->spec.max_memory_restart : 0;
