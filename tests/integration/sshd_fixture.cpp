@@ -49,14 +49,9 @@ bool run(std::vector<std::string> argv) {
 }
 
 bool accepts(int port) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(uint16_t(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    close(fd);
-    return ok;
+    int fd = connect_http(port); // any TCP connect to 127.0.0.1 will do
+    if (fd >= 0) close(fd);
+    return fd >= 0;
 }
 
 } // namespace
